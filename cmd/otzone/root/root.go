@@ -1,0 +1,79 @@
+// Package root assembles the otzone command tree.
+package root
+
+import (
+	"log/slog"
+
+	"github.com/spf13/cobra"
+
+	"github.com/otzone/otzone/cmd/otzone/cmdutil"
+	versionCmd "github.com/otzone/otzone/cmd/otzone/version"
+)
+
+// NewCmdRoot returns the otzone command with every noun attached.
+func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
+	var (
+		quiet    bool
+		logLevel string
+		noColor  bool
+	)
+	cmd := &cobra.Command{
+		Use:   "otzone <command>",
+		Short: "OT network asset inventory, IEC 62443 zones and assessment from captures",
+		Long: `otzone reads pcap/pcapng captures (and live SPAN traffic, plus safe opt-in
+Modbus/OPC UA probes), builds an asset inventory with the evidence for every
+fact, groups assets into IEC 62443 zones and conduits, and assesses them.
+
+Everything is kept in one SQLite file per engagement (--db, default otzone.db
+or $OTZONE_DB).`,
+		Example: `  otzone ingest visit/*.pcapng
+  otzone assets
+  otzone assets show 3f2a9c1b7d0e
+  otzone export inventory --format json -o inventory.json`,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			var lvl slog.Level
+			if err := lvl.UnmarshalText([]byte(logLevel)); err != nil {
+				return cmdutil.FlagErrorf("--log-level %q: want debug, info, warn or error", logLevel)
+			}
+			f.Logger = slog.New(slog.NewTextHandler(f.IOStreams.ErrOut, &slog.HandlerOptions{Level: lvl}))
+			f.IOStreams.Quiet = quiet
+			if noColor {
+				f.IOStreams.SetColorEnabled(false)
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return cmdutil.FlagErrorf("unknown command %q for %q", args[0], cmd.CommandPath())
+			}
+			return cmd.Help()
+		},
+		Args: cobra.ArbitraryArgs,
+	}
+	pf := cmd.PersistentFlags()
+	pf.StringVar(&f.DBPath, "db", f.DBPath, "database `FILE` (default otzone.db, or $OTZONE_DB)")
+	pf.BoolVarP(&quiet, "quiet", "q", false, "no progress output")
+	pf.StringVar(&logLevel, "log-level", "warn", "log `LEVEL`: debug, info, warn, error")
+	pf.BoolVar(&noColor, "no-color", false, "no colour in terminal output")
+	cmd.SetFlagErrorFunc(cmdutil.FlagErrorFunc)
+	cmd.SetOut(f.IOStreams.Out)
+	cmd.SetErr(f.IOStreams.ErrOut)
+
+	// ---- Nouns: add yours here, one line each (keep alphabetical). ----
+	cmd.AddCommand(versionCmd.NewCmdVersion(f, nil))
+	// e.g. cmd.AddCommand(probeCmd.NewCmdProbe(f))
+	// ---- end of nouns ----
+
+	// Every subcommand's flag errors are usage errors (exit 2).
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		c.SetFlagErrorFunc(cmdutil.FlagErrorFunc)
+		for _, s := range c.Commands() {
+			walk(s)
+		}
+	}
+	walk(cmd)
+	return cmd
+}
