@@ -1,0 +1,617 @@
+package inventory
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"net/netip"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/gopacket/gopacket/macs"
+
+	"github.com/otzone/otzone/discovery"
+)
+
+// RouterIPThreshold: a MAC that is the source of more distinct IPs than
+// this is a router (or a NAT/proxy); the IPs it carries become their own
+// IP-keyed assets instead of merging into it.
+const RouterIPThreshold = 8
+
+// OUIConfidence is the confidence of a vendor inferred from the MAC's OUI:
+// the NIC maker is often not the device maker (a PLC with an Intel NIC, a VM).
+const OUIConfidence = 0.3
+
+// BuildOptions tune Build.
+type BuildOptions struct {
+	// Now stamps GeneratedAt (zero: time.Now).
+	Now time.Time
+	// NoOUI disables the OUI vendor lookup.
+	NoOUI bool
+}
+
+// Build materialises assets and communications from stored rows. Assets
+// are merged by MAC on the local segment and by IP behind routers; devices
+// with a sub-address become their own asset with Via set to their gateway.
+// Asset ids are derived from the merge key, so the same device gets the
+// same id in every run and every database.
+func Build(rows *Rows, opt BuildOptions) *Inventory {
+	if opt.Now.IsZero() {
+		opt.Now = time.Now()
+	}
+	m := newMerger(rows)
+	inv := &Inventory{
+		Schema:         Schema,
+		GeneratedAt:    opt.Now.UTC(),
+		Sources:        append([]Source{}, rows.Sources...),
+		Assets:         []Asset{},
+		Communications: []Communication{},
+	}
+	m.collect(rows)
+	inv.Communications = m.communications(rows)
+	m.servicesFromCommunications(inv.Communications)
+	for _, a := range m.assets {
+		m.finish(a, opt)
+		inv.Assets = append(inv.Assets, *a.Asset)
+	}
+	sortAssets(inv.Assets)
+	return inv
+}
+
+// servicesFromCommunications gives an identified protocol's server and
+// client a service entry when no dissector stated one for that protocol,
+// so that every asset's services reflect the traffic it was seen in.
+func (m *merger) servicesFromCommunications(cs []Communication) {
+	byID := make(map[string]*assetAcc, len(m.assets))
+	has := map[string]bool{} // id + "\x00" + protocol
+	for _, a := range m.assets {
+		byID[a.ID] = a
+		for s := range a.svc {
+			has[a.ID+"\x00"+s.Protocol] = true
+		}
+	}
+	for _, c := range cs {
+		if c.Protocol == "" || c.Protocol == "unknown" {
+			continue
+		}
+		seen := Seen{FirstSeen: c.FirstSeen, LastSeen: c.LastSeen, Source: c.Source}
+		for _, side := range []struct{ id, role string }{{c.Server, "server"}, {c.Client, "client"}} {
+			a := byID[side.id]
+			if a == nil || has[side.id+"\x00"+c.Protocol] {
+				continue
+			}
+			a.addService(Service{Protocol: c.Protocol, Transport: c.Transport, Port: c.Port, Role: side.role}, seen)
+		}
+	}
+}
+
+// AssetID derives the stable id of a merge key: the first 12 hex digits of
+// its SHA-256.
+func AssetID(key string) string {
+	h := sha256.Sum256([]byte(key))
+	return hex.EncodeToString(h[:6])
+}
+
+type macInfo struct {
+	ips     map[netip.Addr]uint64 // source IPs -> packets
+	arpIPs  map[netip.Addr]bool   // ARP sender IPs
+	router  bool
+	packets uint64
+}
+
+type assetAcc struct {
+	*Asset
+	macs  map[string]bool
+	ips   map[string]bool
+	hosts map[string]bool
+	sites map[string]bool
+	svc   map[Service]*Service
+	attrs []AttributeRow
+}
+
+type merger struct {
+	macs     map[discovery.MAC]*macInfo
+	ipOwner  map[netip.Addr]discovery.MAC // IP -> the non-router MAC that sends it most
+	routerIP map[netip.Addr]discovery.MAC
+	assets   map[string]*assetAcc // by key
+}
+
+func newMerger(rows *Rows) *merger {
+	m := &merger{
+		macs:     map[discovery.MAC]*macInfo{},
+		ipOwner:  map[netip.Addr]discovery.MAC{},
+		routerIP: map[netip.Addr]discovery.MAC{},
+		assets:   map[string]*assetAcc{},
+	}
+	info := func(mac discovery.MAC) *macInfo {
+		mi := m.macs[mac]
+		if mi == nil {
+			mi = &macInfo{ips: map[netip.Addr]uint64{}, arpIPs: map[netip.Addr]bool{}}
+			m.macs[mac] = mi
+		}
+		return mi
+	}
+	for _, h := range rows.Hosts {
+		if !h.MAC.IsUnicast() {
+			continue
+		}
+		mi := info(h.MAC)
+		mi.packets += h.Count
+		if h.IP.IsValid() && usableIP(h.IP) {
+			mi.ips[h.IP] += h.Count
+			if h.Protocol == "arp" {
+				mi.arpIPs[h.IP] = true
+			}
+		}
+	}
+	// Routers: many source IPs, or a device that says it routes.
+	for _, a := range rows.Attributes {
+		if a.Endpoint.MAC.IsUnicast() && a.Endpoint.Sub == "" && saysRouter(a.Key, a.Value) {
+			info(a.Endpoint.MAC).router = true
+		}
+	}
+	for _, mi := range m.macs {
+		if len(mi.ips) > RouterIPThreshold {
+			mi.router = true
+		}
+	}
+	best := map[netip.Addr]uint64{}
+	for mac, mi := range m.macs {
+		if mi.router {
+			for ip := range mi.arpIPs {
+				m.routerIP[ip] = mac
+			}
+			continue
+		}
+		for ip, n := range mi.ips {
+			cur, ok := m.ipOwner[ip]
+			if !ok || n > best[ip] || (n == best[ip] && macLess(mac, cur)) {
+				m.ipOwner[ip] = mac
+				best[ip] = n
+			}
+		}
+	}
+	return m
+}
+
+func macLess(a, b discovery.MAC) bool { return string(a[:]) < string(b[:]) }
+
+// usableIP is a unicast address that names a host (not 0.0.0.0, not
+// broadcast or multicast).
+func usableIP(ip netip.Addr) bool {
+	if !ip.IsValid() || ip.IsUnspecified() || ip.IsMulticast() {
+		return false
+	}
+	if ip.Is4() && ip.As4() == [4]byte{255, 255, 255, 255} {
+		return false
+	}
+	return true
+}
+
+// saysRouter: LLDP/CDP capability attributes (or a device role) naming a router.
+func saysRouter(key, value string) bool {
+	k := strings.ToLower(key)
+	if !(strings.HasSuffix(k, ".capabilities") || strings.HasSuffix(k, ".system_capabilities") ||
+		strings.HasSuffix(k, ".enabled_capabilities") || k == "device.role") {
+		return false
+	}
+	return strings.Contains(strings.ToLower(value), "router")
+}
+
+// resolve maps an endpoint to its merge key and, for a sub-addressed
+// device, the key of its gateway. ok is false for endpoints that name no
+// device (broadcast, multicast, nothing).
+func (m *merger) resolve(e discovery.Endpoint) (key, gateway string, ok bool) {
+	if e.Sub != "" {
+		base := e
+		base.Sub = ""
+		gw, _, ok := m.resolve(base)
+		if !ok {
+			return "", "", false
+		}
+		return gw + "|" + e.Sub, gw, true
+	}
+	ip := e.IP.Unmap()
+	if e.MAC.IsUnicast() {
+		mi := m.macs[e.MAC]
+		if mi == nil || !mi.router {
+			return "mac:" + e.MAC.String(), "", true
+		}
+		if !ip.IsValid() || mi.arpIPs[ip] {
+			return "mac:" + e.MAC.String(), "", true
+		}
+	}
+	if !usableIP(ip) {
+		return "", "", false
+	}
+	if mac, ok := m.ipOwner[ip]; ok {
+		return "mac:" + mac.String(), "", true
+	}
+	if mac, ok := m.routerIP[ip]; ok {
+		return "mac:" + mac.String(), "", true
+	}
+	return "ip:" + ip.String(), "", true
+}
+
+// asset returns the accumulator of an endpoint, creating it (and its
+// gateway) on first use, and records the endpoint's addresses on it.
+func (m *merger) asset(e discovery.Endpoint, seen Seen, site string) *assetAcc {
+	key, gw, ok := m.resolve(e)
+	if !ok {
+		return nil
+	}
+	a := m.assets[key]
+	if a == nil {
+		a = &assetAcc{
+			Asset: &Asset{ID: AssetID(key), Key: key, DeviceType: "unknown",
+				MACs: []string{}, IPs: []string{}, Hostnames: []string{},
+				Services: []Service{}, Attributes: []Attribute{}},
+			macs: map[string]bool{}, ips: map[string]bool{}, hosts: map[string]bool{},
+			sites: map[string]bool{}, svc: map[Service]*Service{},
+		}
+		m.assets[key] = a
+		if gw != "" {
+			base := e
+			base.Sub = ""
+			g := m.asset(base, seen, site)
+			if g != nil {
+				a.Via = g.ID
+			}
+		}
+	}
+	if e.Sub == "" {
+		if strings.HasPrefix(key, "mac:") && e.MAC.IsUnicast() && key == "mac:"+e.MAC.String() {
+			a.macs[e.MAC.String()] = true
+		}
+		if ip := e.IP.Unmap(); usableIP(ip) {
+			k2, _, _ := m.resolve(discovery.Endpoint{MAC: e.MAC, IP: ip})
+			if k2 == key {
+				a.ips[ip.String()] = true
+			}
+		}
+	}
+	if site != "" {
+		a.sites[site] = true
+	}
+	a.touch(seen)
+	return a
+}
+
+func (a *assetAcc) touch(s Seen) {
+	if !s.FirstSeen.IsZero() && (a.FirstSeen.IsZero() || s.FirstSeen.Before(a.FirstSeen)) {
+		a.FirstSeen = s.FirstSeen.UTC()
+	}
+	if s.LastSeen.After(a.LastSeen) {
+		a.LastSeen = s.LastSeen.UTC()
+	}
+}
+
+func (m *merger) collect(rows *Rows) {
+	for _, h := range rows.Hosts {
+		m.asset(discovery.Endpoint{MAC: h.MAC, IP: h.IP}, h.Seen, h.Site)
+	}
+	// Attributes of the same endpoint/key/value from several sites or
+	// ingests fold into one.
+	type ak struct{ key, k, v string }
+	attrs := map[ak]*AttributeRow{}
+	var order []ak
+	for _, r := range rows.Attributes {
+		a := m.asset(r.Endpoint, r.Seen, r.Site)
+		if a == nil {
+			continue
+		}
+		k := ak{a.Key, r.Key, r.Value}
+		if cur := attrs[k]; cur != nil {
+			cur.Seen.Merge(r.Seen)
+			if r.Confidence > cur.Confidence {
+				cur.Confidence = r.Confidence
+			}
+			continue
+		}
+		cp := r
+		attrs[k] = &cp
+		order = append(order, k)
+	}
+	for _, k := range order {
+		a := m.assets[k.key]
+		a.attrs = append(a.attrs, *attrs[k])
+	}
+	for _, r := range rows.Services {
+		a := m.asset(r.Endpoint, r.Seen, r.Site)
+		if a == nil {
+			continue
+		}
+		a.addService(Service{Protocol: r.Protocol, Transport: r.Transport, Port: int(r.Port), Role: r.Role}, r.Seen)
+	}
+	for _, c := range rows.Communications {
+		m.asset(c.Client, c.Seen, c.Site)
+		m.asset(c.Server, c.Seen, c.Site)
+	}
+}
+
+func (a *assetAcc) addService(k Service, s Seen) {
+	cur := a.svc[k]
+	if cur == nil {
+		v := k
+		v.Source = s.Source
+		v.FirstSeen = s.FirstSeen.UTC()
+		v.LastSeen = s.LastSeen.UTC()
+		a.svc[k] = &v
+		return
+	}
+	if !s.FirstSeen.IsZero() && s.FirstSeen.Before(cur.FirstSeen) {
+		cur.FirstSeen = s.FirstSeen.UTC()
+		cur.Source = s.Source
+	}
+	if s.LastSeen.After(cur.LastSeen) {
+		cur.LastSeen = s.LastSeen.UTC()
+	}
+}
+
+// communications resolves every communication row to asset ids and sums
+// rows that land on the same (client, server, protocol, transport, port).
+// A server that names no device (broadcast, multicast) is kept with the
+// address as its id prefixed by "broadcast:"/"multicast:" so discovery
+// traffic is not lost; such ids are not assets.
+func (m *merger) communications(rows *Rows) []Communication {
+	type key struct {
+		client, server, proto, transport string
+		port                             uint16
+	}
+	out := map[key]*Communication{}
+	seen := map[key]*Seen{}
+	resolve := func(ck CommKey) (key, bool) {
+		ckey, _, ok1 := m.resolve(ck.Client)
+		if !ok1 {
+			return key{}, false
+		}
+		skey, _, ok2 := m.resolve(ck.Server)
+		sid := ""
+		if ok2 {
+			sid = m.assets[skey].ID
+		} else {
+			sid = groupID(ck.Server)
+			if sid == "" {
+				return key{}, false
+			}
+		}
+		return key{m.assets[ckey].ID, sid, ck.Protocol, ck.Transport, ck.Port}, true
+	}
+	get := func(k key) *Communication {
+		c := out[k]
+		if c == nil {
+			c = &Communication{Client: k.client, Server: k.server, Protocol: k.proto, Transport: k.transport,
+				Port: int(k.port), Operations: []Operation{}}
+			out[k] = c
+			seen[k] = &Seen{}
+		}
+		return c
+	}
+	for _, r := range rows.Communications {
+		k, ok := resolve(r.CommKey)
+		if !ok {
+			continue
+		}
+		c := get(k)
+		c.Packets += r.Packets
+		c.Bytes += r.Bytes
+		seen[k].Merge(r.Seen)
+	}
+	type opk struct {
+		k           key
+		code        int
+		name, class string
+	}
+	ops := map[opk]*Seen{}
+	for _, r := range rows.Operations {
+		k, ok := resolve(r.CommKey)
+		if !ok {
+			continue
+		}
+		get(k)
+		seen[k].Merge(Seen{FirstSeen: r.FirstSeen, LastSeen: r.LastSeen, Source: r.Source})
+		ok2 := opk{k, r.Code, r.Name, r.Class}
+		if ops[ok2] == nil {
+			ops[ok2] = &Seen{}
+		}
+		ops[ok2].Merge(r.Seen)
+	}
+	for ok2, s := range ops {
+		c := out[ok2.k]
+		c.Operations = append(c.Operations, Operation{Code: ok2.code, Name: ok2.name, Class: ok2.class,
+			Count: s.Count, Source: s.Source})
+	}
+	type ck2 struct {
+		k    key
+		a, v string
+	}
+	cattrs := map[ck2]*AttributeRow{}
+	for _, r := range rows.CommAttributes {
+		k, ok := resolve(r.CommKey)
+		if !ok {
+			continue
+		}
+		get(k)
+		kk := ck2{k, r.Key, r.Value}
+		cur := cattrs[kk]
+		if cur == nil {
+			cattrs[kk] = &AttributeRow{Key: r.Key, Value: r.Value, Confidence: r.Confidence, Seen: r.Seen}
+			continue
+		}
+		cur.Seen.Merge(r.Seen)
+		if r.Confidence > cur.Confidence {
+			cur.Confidence = r.Confidence
+		}
+	}
+	for kk, r := range cattrs {
+		c := out[kk.k]
+		c.Attributes = append(c.Attributes, attributeOf(*r))
+	}
+	res := make([]Communication, 0, len(out))
+	for k, c := range out {
+		s := seen[k]
+		c.FirstSeen, c.LastSeen, c.Source = s.FirstSeen.UTC(), s.LastSeen.UTC(), s.Source
+		sort.Slice(c.Operations, func(i, j int) bool {
+			a, b := c.Operations[i], c.Operations[j]
+			if a.Code != b.Code {
+				return a.Code < b.Code
+			}
+			if a.Name != b.Name {
+				return a.Name < b.Name
+			}
+			return a.Class < b.Class
+		})
+		sortAttributes(c.Attributes)
+		res = append(res, *c)
+	}
+	sort.Slice(res, func(i, j int) bool {
+		a, b := res[i], res[j]
+		switch {
+		case a.Client != b.Client:
+			return a.Client < b.Client
+		case a.Server != b.Server:
+			return a.Server < b.Server
+		case a.Protocol != b.Protocol:
+			return a.Protocol < b.Protocol
+		case a.Transport != b.Transport:
+			return a.Transport < b.Transport
+		}
+		return a.Port < b.Port
+	})
+	return res
+}
+
+// groupID names a non-device destination (broadcast or multicast) so that
+// discovery traffic to it stays visible as a communication.
+func groupID(e discovery.Endpoint) string {
+	ip := e.IP.Unmap()
+	switch {
+	case ip.IsValid() && ip.IsMulticast():
+		return "multicast:" + ip.String()
+	case ip.Is4() && ip.As4() == [4]byte{255, 255, 255, 255}:
+		return "broadcast:" + ip.String()
+	case e.MAC == discovery.MAC{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}:
+		return "broadcast:" + e.MAC.String()
+	case !e.MAC.IsZero() && !e.MAC.IsUnicast():
+		return "multicast:" + e.MAC.String()
+	}
+	return ""
+}
+
+func attributeOf(r AttributeRow) Attribute {
+	return Attribute{Key: r.Key, Value: r.Value, Source: r.Source, FirstSeen: r.FirstSeen.UTC(),
+		LastSeen: r.LastSeen.UTC(), Confidence: r.Confidence, Count: r.Count}
+}
+
+func sortAttributes(as []Attribute) {
+	sort.Slice(as, func(i, j int) bool {
+		a, b := as[i], as[j]
+		if a.Key != b.Key {
+			return a.Key < b.Key
+		}
+		if a.Value != b.Value {
+			return a.Value < b.Value
+		}
+		return a.Source < b.Source
+	})
+}
+
+// finish fills the merged fields of an asset from its accumulated facts.
+func (m *merger) finish(a *assetAcc, opt BuildOptions) {
+	for _, r := range a.attrs {
+		a.Attributes = append(a.Attributes, attributeOf(r))
+	}
+	if !opt.NoOUI {
+		for mac := range a.macs {
+			if v := ouiVendor(mac); v != "" {
+				a.Attributes = append(a.Attributes, Attribute{Key: "oui.vendor", Value: v,
+					Source: "oui:" + mac[:8], FirstSeen: a.FirstSeen, LastSeen: a.LastSeen, Confidence: OUIConfidence})
+			}
+		}
+	}
+	sortAttributes(a.Attributes)
+	for _, at := range a.Attributes {
+		if hostnameKeys[at.Key] || strings.HasSuffix(at.Key, ".hostname") {
+			a.hosts[at.Value] = true
+		}
+	}
+	a.MACs = sortedKeys(a.macs)
+	a.IPs = sortedIPs(a.ips)
+	a.Hostnames = sortedKeys(a.hosts)
+	a.Sites = sortedKeys(a.sites)
+	if len(a.Sites) == 0 {
+		a.Sites = nil
+	}
+	for _, s := range a.svc {
+		a.Services = append(a.Services, *s)
+	}
+	sort.Slice(a.Services, func(i, j int) bool {
+		x, y := a.Services[i], a.Services[j]
+		if x.Protocol != y.Protocol {
+			return x.Protocol < y.Protocol
+		}
+		if x.Port != y.Port {
+			return x.Port < y.Port
+		}
+		if x.Transport != y.Transport {
+			return x.Transport < y.Transport
+		}
+		return x.Role < y.Role
+	})
+	chooseFields(a.Asset)
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func sortedIPs(m map[string]bool) []string {
+	ips := make([]netip.Addr, 0, len(m))
+	for k := range m {
+		if ip, err := netip.ParseAddr(k); err == nil {
+			ips = append(ips, ip)
+		}
+	}
+	sort.Slice(ips, func(i, j int) bool { return ips[i].Less(ips[j]) })
+	out := make([]string, len(ips))
+	for i, ip := range ips {
+		out[i] = ip.String()
+	}
+	return out
+}
+
+// sortAssets orders assets as a person scans a list: by first IP, then
+// assets without IPs by key.
+func sortAssets(as []Asset) {
+	first := func(a Asset) (netip.Addr, bool) {
+		if len(a.IPs) == 0 {
+			return netip.Addr{}, false
+		}
+		ip, err := netip.ParseAddr(a.IPs[0])
+		return ip, err == nil
+	}
+	sort.Slice(as, func(i, j int) bool {
+		x, xok := first(as[i])
+		y, yok := first(as[j])
+		if xok != yok {
+			return xok
+		}
+		if xok && x != y {
+			return x.Less(y)
+		}
+		return as[i].Key < as[j].Key
+	})
+}
+
+func ouiVendor(mac string) string {
+	m, err := discovery.ParseMAC(mac)
+	if err != nil || m[0]&0x02 != 0 { // locally administered: no OUI
+		return ""
+	}
+	return CleanValue(macs.ValidMACPrefixMap[[3]byte{m[0], m[1], m[2]}])
+}

@@ -1,0 +1,286 @@
+package inventory
+
+import (
+	"net/netip"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/otzone/otzone/discovery"
+)
+
+// MaxValueLen caps a stored attribute value (bytes): wire strings are
+// hostile and a fact longer than this is not a name a person reads.
+const MaxValueLen = 256
+
+// DefaultConfidence is used for an observation with Confidence 0.
+const DefaultConfidence = 0.8
+
+// Builder aggregates observations in memory, keyed by endpoints and
+// communications (never by packet), until Drain hands the delta to the
+// store. It is not safe for concurrent use: the engine calls Emit from one
+// goroutine.
+type Builder struct {
+	// Site tags every row (ingest --site).
+	Site string
+
+	hosts    map[hostKey]*HostRow
+	attrs    map[attrKey]*AttributeRow
+	services map[svcKey]*ServiceRow
+	comms    map[CommKey]*CommRow
+	ops      map[opKey]*OperationRow
+	cattrs   map[cattrKey]*CommAttributeRow
+
+	observations uint64
+	dropped      uint64
+}
+
+type hostKey struct {
+	mac   discovery.MAC
+	ip    netip.Addr
+	proto string
+}
+
+type attrKey struct {
+	ep         discovery.Endpoint
+	key, value string
+}
+
+type svcKey struct {
+	ep                        discovery.Endpoint
+	protocol, transport, role string
+	port                      uint16
+}
+
+type opKey struct {
+	c           CommKey
+	code        int
+	name, class string
+}
+
+type cattrKey struct {
+	c          CommKey
+	key, value string
+}
+
+// NewBuilder returns an empty Builder.
+func NewBuilder(site string) *Builder {
+	b := &Builder{Site: site}
+	b.reset()
+	return b
+}
+
+func (b *Builder) reset() {
+	b.hosts = make(map[hostKey]*HostRow)
+	b.attrs = make(map[attrKey]*AttributeRow)
+	b.services = make(map[svcKey]*ServiceRow)
+	b.comms = make(map[CommKey]*CommRow)
+	b.ops = make(map[opKey]*OperationRow)
+	b.cattrs = make(map[cattrKey]*CommAttributeRow)
+}
+
+// Pending is the number of rows waiting for Drain: the memory the Builder
+// holds, and what the ingest uses to decide when to commit.
+func (b *Builder) Pending() int {
+	return len(b.hosts) + len(b.attrs) + len(b.services) + len(b.comms) + len(b.ops) + len(b.cattrs)
+}
+
+// Observations is the number of observations added so far; Dropped those
+// ignored because they named nothing or had an unknown kind.
+func (b *Builder) Observations() uint64 { return b.observations }
+
+// Dropped is the number of observations ignored as unusable.
+func (b *Builder) Dropped() uint64 { return b.dropped }
+
+// Add folds one observation in. It has the discovery.Emit signature.
+func (b *Builder) Add(o discovery.Observation) {
+	b.observations++
+	ev := o.Evidence.String()
+	conf := float64(o.Confidence)
+	if conf <= 0 || conf > 1 {
+		conf = DefaultConfidence
+	}
+	switch o.Kind {
+	case discovery.KindHost:
+		if o.Asset.MAC.IsZero() && !o.Asset.IP.IsValid() {
+			b.dropped++
+			return
+		}
+		k := hostKey{o.Asset.MAC, o.Asset.IP.Unmap(), cleanKey(o.Protocol)}
+		r := b.hosts[k]
+		if r == nil {
+			r = &HostRow{MAC: k.mac, IP: k.ip, Protocol: k.proto, Site: b.Site}
+			b.hosts[k] = r
+		}
+		n := o.Packets
+		if n == 0 {
+			n = 1
+		}
+		r.add(o.Time, ev, n)
+	case discovery.KindAttribute:
+		if o.Asset.IsZero() || o.Key == "" {
+			b.dropped++
+			return
+		}
+		k := attrKey{normEndpoint(o.Asset), cleanKey(o.Key), CleanValue(o.Value)}
+		if k.value == "" {
+			b.dropped++
+			return
+		}
+		r := b.attrs[k]
+		if r == nil {
+			r = &AttributeRow{Endpoint: k.ep, Key: k.key, Value: k.value, Site: b.Site}
+			b.attrs[k] = r
+		}
+		if conf > r.Confidence {
+			r.Confidence = conf
+		}
+		r.add(o.Time, ev, 1)
+	case discovery.KindService:
+		if o.Asset.IsZero() || o.Protocol == "" {
+			b.dropped++
+			return
+		}
+		k := svcKey{normEndpoint(o.Asset), cleanKey(o.Protocol), cleanKey(o.Transport), cleanKey(o.Role), o.Port}
+		r := b.services[k]
+		if r == nil {
+			r = &ServiceRow{Endpoint: k.ep, Protocol: k.protocol, Transport: k.transport, Port: k.port, Role: k.role, Site: b.Site}
+			b.services[k] = r
+		}
+		r.add(o.Time, ev, 1)
+	case discovery.KindFlow, discovery.KindOperation, discovery.KindCommAttribute:
+		if o.Asset.IsZero() || o.Peer.IsZero() {
+			b.dropped++
+			return
+		}
+		ck := CommKey{Client: normEndpoint(o.Asset), Server: normEndpoint(o.Peer), Protocol: cleanKey(o.Protocol),
+			Transport: cleanKey(o.Transport), Port: o.Port, Site: b.Site}
+		if ck.Protocol == "" {
+			ck.Protocol = "unknown"
+		}
+		c := b.comms[ck]
+		if c == nil {
+			c = &CommRow{CommKey: ck}
+			b.comms[ck] = c
+		}
+		switch o.Kind {
+		case discovery.KindFlow:
+			c.Packets += o.Packets
+			c.Bytes += o.Bytes
+			c.add(o.Time, ev, 1)
+		case discovery.KindOperation:
+			c.add(o.Time, ev, 0)
+			k := opKey{ck, o.Op.Code, CleanValue(o.Op.Name), cleanKey(string(o.Op.Class))}
+			if k.class == "" {
+				k.class = string(discovery.OpOther)
+			}
+			r := b.ops[k]
+			if r == nil {
+				r = &OperationRow{CommKey: ck, Code: k.code, Name: k.name, Class: k.class}
+				b.ops[k] = r
+			}
+			r.add(o.Time, ev, 1)
+		case discovery.KindCommAttribute:
+			c.add(o.Time, ev, 0)
+			k := cattrKey{ck, cleanKey(o.Key), CleanValue(o.Value)}
+			if k.key == "" {
+				b.dropped++
+				return
+			}
+			r := b.cattrs[k]
+			if r == nil {
+				r = &CommAttributeRow{CommKey: ck, Key: k.key, Value: k.value}
+				b.cattrs[k] = r
+			}
+			if conf > r.Confidence {
+				r.Confidence = conf
+			}
+			r.add(o.Time, ev, 1)
+		}
+	default:
+		b.dropped++
+	}
+}
+
+// Drain returns every row aggregated since the previous Drain and starts a
+// new delta. Rows come out in no particular order.
+func (b *Builder) Drain() *Rows {
+	r := &Rows{
+		Hosts:          make([]HostRow, 0, len(b.hosts)),
+		Attributes:     make([]AttributeRow, 0, len(b.attrs)),
+		Services:       make([]ServiceRow, 0, len(b.services)),
+		Communications: make([]CommRow, 0, len(b.comms)),
+		Operations:     make([]OperationRow, 0, len(b.ops)),
+		CommAttributes: make([]CommAttributeRow, 0, len(b.cattrs)),
+	}
+	for _, v := range b.hosts {
+		r.Hosts = append(r.Hosts, *v)
+	}
+	for _, v := range b.attrs {
+		r.Attributes = append(r.Attributes, *v)
+	}
+	for _, v := range b.services {
+		r.Services = append(r.Services, *v)
+	}
+	for _, v := range b.comms {
+		r.Communications = append(r.Communications, *v)
+	}
+	for _, v := range b.ops {
+		r.Operations = append(r.Operations, *v)
+	}
+	for _, v := range b.cattrs {
+		r.CommAttributes = append(r.CommAttributes, *v)
+	}
+	b.reset()
+	return r
+}
+
+func normEndpoint(e discovery.Endpoint) discovery.Endpoint {
+	e.IP = e.IP.Unmap()
+	e.Sub = cleanKey(e.Sub)
+	return e
+}
+
+// cleanKey bounds identifiers (keys, protocol names, sub-addresses) that
+// come from code but may embed wire bytes.
+func cleanKey(s string) string {
+	if len(s) > 128 {
+		s = s[:128]
+	}
+	return CleanValue(s)
+}
+
+// CleanValue makes a wire string fit to store: valid UTF-8, no control
+// characters (replaced by a space, runs collapsed), trimmed, at most
+// MaxValueLen bytes cut on a rune boundary. Output formats still escape
+// what they print; this only bounds what is kept.
+func CleanValue(s string) string {
+	ok := len(s) <= MaxValueLen && utf8.ValidString(s)
+	if ok {
+		for i := 0; i < len(s); i++ {
+			if c := s[i]; c < 0x20 || c == 0x7f {
+				ok = false
+				break
+			}
+		}
+	}
+	if ok {
+		return strings.TrimSpace(s)
+	}
+	var b strings.Builder
+	space := false
+	for _, r := range strings.ToValidUTF8(s, "\uFFFD") {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+			if !space {
+				b.WriteByte(' ')
+			}
+			space = true
+			continue
+		}
+		space = false
+		if b.Len()+utf8.RuneLen(r) > MaxValueLen {
+			break
+		}
+		b.WriteRune(r)
+	}
+	return strings.TrimSpace(b.String())
+}
