@@ -1,0 +1,333 @@
+package modbus
+
+import (
+	"encoding/hex"
+	"hash/fnv"
+	"strconv"
+
+	"github.com/otzone/otzone/discovery"
+)
+
+// Port is the IANA port of Modbus/TCP.
+const Port = 502
+
+// Confidences of the facts this dissector states.
+const (
+	confIdentity = 0.95 // Read Device Identification reply from the device itself
+	confUnitID   = 0.9
+	confUMAS     = 0.9
+	confServerID = 0.6 // FC 17 content is device specific
+	confGateway  = 0.7 // inferred from gateway exception codes
+)
+
+func init() {
+	discovery.Register("modbus", func() discovery.Dissector { return New() })
+}
+
+// Dissector is the passive Modbus/TCP dissector.
+type Dissector struct{}
+
+// New returns a Modbus/TCP dissector.
+func New() *Dissector { return &Dissector{} }
+
+// Name implements discovery.Dissector.
+func (*Dissector) Name() string { return "modbus" }
+
+// Ports implements discovery.Dissector.
+func (*Dissector) Ports() []discovery.Port {
+	return []discovery.Port{{Transport: discovery.TCP, Number: Port}}
+}
+
+// Detect confirms Modbus/TCP from the first bytes of a direction: a sane
+// MBAP header (protocol id 0, length 2..254) and a non-zero function code,
+// without the exception bit from the client.
+func (*Dissector) Detect(data []byte, dir discovery.Direction) discovery.Verdict {
+	if len(data) < MBAPLen+1 {
+		return discovery.NeedMore
+	}
+	if _, err := FrameLen(data); err != nil {
+		return discovery.No
+	}
+	fc := data[7]
+	if fc&0x7f == 0 || (dir == discovery.ToServer && fc&0x80 != 0) {
+		return discovery.No
+	}
+	return discovery.Yes
+}
+
+// NewStream implements discovery.StreamDissector.
+func (*Dissector) NewStream(f *discovery.Flow) discovery.Stream { return &stream{} }
+
+// pendingSlots bounds the outstanding requests remembered per flow.
+const pendingSlots = 16
+
+type pending struct {
+	used bool
+	txid uint16
+	unit uint8
+	fc   FunctionCode
+	seq  uint32
+}
+
+// unit identity routing (see doc.go, "gateways").
+const (
+	routeUnknown uint8 = iota
+	routeDirect
+	routeSub
+)
+
+// maxExceptions bounds the distinct (function, exception) pairs reported per flow.
+const maxExceptions = 32
+
+type stream struct {
+	services bool
+	umas     bool
+	gateway  bool
+	seq      uint32
+	pending  [pendingSlots]pending
+	// unitSeen is a bitset of unit ids already reported on the server.
+	unitSeen [4]uint64
+	// route says where the identity of each unit id goes; directFP is the
+	// fingerprint of the identity the server gave for a direct unit id.
+	route    [256]uint8
+	directFP uint64
+	// identity remembers the last identity reply per unit (hash) so that a
+	// polled identity is not re-emitted unchanged.
+	identity   map[uint8]uint64
+	exceptions map[uint16]struct{}
+	serverID   bool
+}
+
+func (s *stream) PDULen(data []byte, _ discovery.Direction) (int, error) { return FrameLen(data) }
+
+func serverPort(pkt *discovery.PacketInfo) uint16 {
+	if pkt.Flow != nil {
+		return pkt.Flow.ServerPort
+	}
+	if pkt.Dir == discovery.ToServer {
+		return pkt.DstPort
+	}
+	return pkt.SrcPort
+}
+
+func (s *stream) Parse(pdu []byte, pkt *discovery.PacketInfo, emit discovery.Emit) error {
+	a, err := ParseADU(pdu)
+	if err != nil {
+		return err
+	}
+	port := serverPort(pkt)
+	server, client := pkt.Server(), pkt.Client()
+	if !s.services {
+		s.services = true
+		o := pkt.Obs(discovery.KindService, server)
+		o.Protocol, o.Transport, o.Port, o.Role = "modbus", "tcp", port, "server"
+		emit(o)
+		o = pkt.Obs(discovery.KindService, client)
+		o.Protocol, o.Transport, o.Port, o.Role = "modbus", "tcp", port, "client"
+		emit(o)
+	}
+	if pkt.Dir == discovery.ToServer {
+		s.request(&a, pkt, server, client, port, emit)
+		return nil
+	}
+	s.response(&a, pkt, server, client, port, emit)
+	return nil
+}
+
+func (s *stream) attr(pkt *discovery.PacketInfo, ep discovery.Endpoint, key, value string, conf float32, emit discovery.Emit) {
+	o := pkt.Obs(discovery.KindAttribute, ep)
+	o.Protocol, o.Key, o.Value, o.Confidence = "modbus", key, value, conf
+	emit(o)
+}
+
+func (s *stream) request(a *ADU, pkt *discovery.PacketInfo, server, client discovery.Endpoint, port uint16, emit discovery.Emit) {
+	if a.Exception {
+		// A client never sends an exception; ignore it rather than
+		// counting it as an operation.
+		return
+	}
+	if w, bit := a.UnitID>>6, uint64(1)<<(a.UnitID&63); s.unitSeen[w]&bit == 0 {
+		s.unitSeen[w] |= bit
+		s.attr(pkt, server, "modbus.unit_id", strconv.Itoa(int(a.UnitID)), confUnitID, emit)
+	}
+	if a.Function == FCUMAS && !s.umas {
+		s.umas = true
+		s.attr(pkt, server, "modbus.umas", "true", confUMAS, emit)
+	}
+	o := pkt.Obs(discovery.KindOperation, client)
+	o.Peer, o.Protocol, o.Transport, o.Port = server, "modbus", "tcp", port
+	o.Op = ClassifyRequest(a)
+	emit(o)
+
+	// Remember the request for pairing: replace the same transaction or
+	// the oldest slot.
+	s.seq++
+	slot := 0
+	for i := range s.pending {
+		p := &s.pending[i]
+		if !p.used || (p.txid == a.TransactionID && p.unit == a.UnitID) {
+			slot = i
+			break
+		}
+		if p.seq < s.pending[slot].seq {
+			slot = i
+		}
+	}
+	s.pending[slot] = pending{used: true, txid: a.TransactionID, unit: a.UnitID, fc: a.Function, seq: s.seq}
+}
+
+// take removes and returns the pending request of a reply.
+func (s *stream) take(txid uint16, unit uint8) (pending, bool) {
+	for i := range s.pending {
+		p := s.pending[i]
+		if p.used && p.txid == txid && p.unit == unit {
+			s.pending[i] = pending{}
+			return p, true
+		}
+	}
+	return pending{}, false
+}
+
+func (s *stream) response(a *ADU, pkt *discovery.PacketInfo, server, client discovery.Endpoint, port uint16, emit discovery.Emit) {
+	req, paired := s.take(a.TransactionID, a.UnitID)
+	if paired && req.fc != a.Function {
+		// Not the reply to the request with this transaction id (a
+		// broken or confused peer): trust the reply's own function code.
+		paired = false
+	}
+	if a.Exception {
+		s.exception(a, pkt, server, client, port, emit)
+		return
+	}
+	switch a.Function {
+	case FCEncapsulatedInterface:
+		if len(a.Data) > 0 && a.Data[0] == MEIReadDeviceID {
+			r, err := ParseDeviceIDResponse(a.Data)
+			if err != nil && len(r.Objects) == 0 {
+				return
+			}
+			s.identityReply(a.UnitID, &r, a.Data, pkt, server, emit)
+		}
+	case FCReportServerID:
+		if !s.serverID && len(a.Data) >= 2 {
+			n := int(a.Data[0])
+			if n == 0 || len(a.Data) < 1+n {
+				return
+			}
+			s.serverID = true
+			s.attr(pkt, server, "modbus.server_id", serverIDString(a.Data[1:1+n]), confServerID, emit)
+		}
+	}
+}
+
+func (s *stream) exception(a *ADU, pkt *discovery.PacketInfo, server, client discovery.Endpoint, port uint16, emit discovery.Emit) {
+	if (a.ExceptionCode == ExGatewayPathUnavailable || a.ExceptionCode == ExGatewayTargetNoResponse) && !s.gateway {
+		// Only a gateway answers with these codes.
+		s.gateway = true
+		s.attr(pkt, server, "modbus.gateway", "true", confGateway, emit)
+	}
+	key := uint16(a.Function)<<8 | uint16(a.ExceptionCode)
+	if _, dup := s.exceptions[key]; dup || len(s.exceptions) >= maxExceptions {
+		return
+	}
+	if s.exceptions == nil {
+		s.exceptions = make(map[uint16]struct{})
+	}
+	s.exceptions[key] = struct{}{}
+	o := pkt.Obs(discovery.KindCommAttribute, client)
+	o.Peer, o.Protocol, o.Transport, o.Port = server, "modbus", "tcp", port
+	o.Key, o.Value = "modbus.exception", a.Function.String()+": "+a.ExceptionCode.String()
+	emit(o)
+}
+
+// DirectUnit reports whether a unit id addresses the TCP device itself
+// rather than a device behind it: 0 and 255 by the Modbus/TCP
+// implementation guide (4.4.1.3), and 1 by overwhelming convention.
+func DirectUnit(u uint8) bool { return u == 0 || u == 255 || u == 1 }
+
+// SubEndpoint is the endpoint of unit id u behind the gateway gw.
+func SubEndpoint(gw discovery.Endpoint, u uint8) discovery.Endpoint {
+	gw.Sub = "modbus:unit=" + strconv.Itoa(int(u))
+	return gw
+}
+
+// fingerprint hashes the basic identity objects (0x00-0x02) of a reply; it
+// is 0 when the reply carries none of them.
+func fingerprint(r *DeviceIDResponse) uint64 {
+	h := fnv.New64a()
+	found := false
+	for _, o := range r.Objects {
+		if o.ID <= ObjMajorMinorRevision {
+			found = true
+			_, _ = h.Write([]byte{byte(o.ID), byte(len(o.Value))})
+			_, _ = h.Write(o.Value)
+		}
+	}
+	if !found {
+		return 0
+	}
+	return h.Sum64()
+}
+
+// identityReply routes and emits the objects of a Read Device
+// Identification reply.
+func (s *stream) identityReply(unit uint8, r *DeviceIDResponse, raw []byte, pkt *discovery.PacketInfo, server discovery.Endpoint, emit discovery.Emit) {
+	h := fnv.New64a()
+	_, _ = h.Write(raw)
+	sum := h.Sum64()
+	if prev, ok := s.identity[unit]; ok && prev == sum {
+		return
+	}
+	if s.identity == nil {
+		s.identity = make(map[uint8]uint64)
+	}
+	s.identity[unit] = sum
+
+	ep := server
+	fp := fingerprint(r)
+	switch {
+	case DirectUnit(unit):
+		s.route[unit] = routeDirect
+		if fp != 0 {
+			s.directFP = fp
+		}
+	case s.route[unit] == routeUnknown:
+		if fp != 0 && fp == s.directFP {
+			s.route[unit] = routeDirect
+		} else {
+			s.route[unit] = routeSub
+		}
+	}
+	if s.route[unit] == routeSub {
+		ep = SubEndpoint(server, unit)
+		s.attr(pkt, ep, "modbus.unit_id", strconv.Itoa(int(unit)), confUnitID, emit)
+	}
+	for _, o := range r.Objects {
+		v := CleanString(o.Value)
+		if v == "" {
+			continue
+		}
+		s.attr(pkt, ep, o.ID.Key(), v, confIdentity, emit)
+	}
+	if r.Conformity != 0 {
+		s.attr(pkt, ep, "modbus.conformity_level", r.Conformity.String(), confIdentity, emit)
+	}
+}
+
+// serverIDString renders FC 17 data: its printable ASCII text when it has
+// some (device-specific layouts usually start with an id string), else hex.
+func serverIDString(b []byte) string {
+	out := make([]byte, 0, min(len(b), MaxValueLen))
+	for _, c := range b {
+		if c >= 0x20 && c < 0x7f && len(out) < MaxValueLen {
+			out = append(out, c)
+		}
+	}
+	if len(out) >= 4 {
+		return string(out)
+	}
+	if len(b) > MaxValueLen/2 {
+		b = b[:MaxValueLen/2]
+	}
+	return "0x" + hex.EncodeToString(b)
+}
