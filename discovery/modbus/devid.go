@@ -2,8 +2,8 @@ package modbus
 
 import (
 	"fmt"
-	"strings"
-	"unicode/utf8"
+
+	"github.com/otzone/otzone/discovery/internal/wirestr"
 )
 
 // Read Device Identification (FC 43, MEI type 14): Modbus Application
@@ -212,24 +212,9 @@ func ParseDeviceIDResponse(data []byte) (DeviceIDResponse, error) {
 }
 
 // MaxValueLen caps a wire string kept as an attribute value.
-const MaxValueLen = 256
+const MaxValueLen = wirestr.Max
 
-// CleanString copies a wire string into a value fit to store: invalid UTF-8
-// becomes U+FFFD, control characters are dropped, NUL padding and spaces
-// are trimmed, and the result is capped at MaxValueLen bytes.
-func CleanString(b []byte) string {
-	var sb strings.Builder
-	sb.Grow(min(len(b), MaxValueLen))
-	for len(b) > 0 && sb.Len() < MaxValueLen {
-		r, size := utf8.DecodeRune(b)
-		b = b[size:]
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
-			continue
-		}
-		if sb.Len()+utf8.RuneLen(r) > MaxValueLen {
-			break
-		}
-		sb.WriteRune(r)
-	}
-	return strings.TrimSpace(sb.String())
-}
+// CleanString copies a wire string into a value fit to store (the shared
+// wirestr rules: padding trimmed, control characters replaced, invalid
+// UTF-8 repaired, capped at MaxValueLen bytes).
+func CleanString(b []byte) string { return wirestr.Clean(b) }
