@@ -1,0 +1,151 @@
+package enip
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/otzone/otzone/discovery"
+	"github.com/otzone/otzone/internal/testutil"
+)
+
+// oracle is the part of <capture>.oracle.json this package checks
+// (format: /work/shared/pcaps/ORACLE.md).
+type oracle struct {
+	Protocols struct {
+		ENIP struct {
+			Servers []struct {
+				IP        string `json:"ip"`
+				Port      int    `json:"port"`
+				Transport string `json:"transport"`
+				Clients   []string
+				Identity  []struct {
+					VendorID      int    `json:"vendor_id"`
+					DeviceType    int    `json:"device_type"`
+					ProductCode   int    `json:"product_code"`
+					RevisionMajor int    `json:"revision_major"`
+					RevisionMinor int    `json:"revision_minor"`
+					SerialNumber  int64  `json:"serial_number"`
+					ProductName   string `json:"product_name"`
+				} `json:"identity"`
+			} `json:"servers"`
+		} `json:"enip"`
+	} `json:"protocols"`
+	Writes []struct {
+		Protocol   string `json:"protocol"`
+		Operation  string `json:"operation"`
+		Client     string `json:"client"`
+		Server     string `json:"server"`
+		ServerPort int    `json:"server_port"`
+		Count      int    `json:"count"`
+	} `json:"write_operations"`
+}
+
+// score is recall/precision over a multiset.
+type score struct{ want, got, hit int }
+
+func (s score) recall() float64 {
+	if s.want == 0 {
+		return 1
+	}
+	return float64(s.hit) / float64(s.want)
+}
+
+func (s score) precision() float64 {
+	if s.got == 0 {
+		return 1
+	}
+	return float64(s.hit) / float64(s.got)
+}
+
+func compare(want, got map[string]int) (score, []string) {
+	var s score
+	var diff []string
+	for k, n := range want {
+		s.want += n
+		h := min(n, got[k])
+		s.hit += h
+		if h < n {
+			diff = append(diff, fmt.Sprintf("missing %s (want %d, got %d)", k, n, got[k]))
+		}
+	}
+	for k, n := range got {
+		s.got += n
+		if n > want[k] {
+			diff = append(diff, fmt.Sprintf("extra %s (want %d, got %d)", k, want[k], n))
+		}
+	}
+	sort.Strings(diff)
+	return s, diff
+}
+
+func isWriteClass(c discovery.OpClass) bool {
+	return c == discovery.OpWrite || c == discovery.OpProgram || c == discovery.OpControl
+}
+
+func TestConformance(t *testing.T) {
+	for _, name := range []string{"enip_cip_example.pcap", "multiple_service_packet_cip.pcapng", "set_attribute_single_service_cip.pcapng"} {
+		t.Run(name, func(t *testing.T) {
+			path := testutil.SharedPcap(t, "enip/"+name)
+			raw, err := os.ReadFile(path + ".oracle.json")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var or oracle
+			if err := json.Unmarshal(raw, &or); err != nil {
+				t.Fatal(err)
+			}
+			h := newHarness(t, func() discovery.Dissector { return New() }, func() discovery.Dissector { return NewUDP() })
+			h.runFile(t, path)
+
+			// servers
+			wantS, gotS := map[string]int{}, map[string]int{}
+			wantI, gotI := map[string]int{}, map[string]int{}
+			for _, s := range or.Protocols.ENIP.Servers {
+				wantS[fmt.Sprintf("%s:%d/%s", s.IP, s.Port, s.Transport)] = 1
+				for _, id := range s.Identity {
+					for k, v := range map[string]string{
+						"vendor_id": strconv.Itoa(id.VendorID), "device_type": strconv.Itoa(id.DeviceType),
+						"product_code": strconv.Itoa(id.ProductCode), "product_name": id.ProductName,
+						"revision":      fmt.Sprintf("%d.%03d", id.RevisionMajor, id.RevisionMinor),
+						"serial_number": fmt.Sprintf("0x%08x", id.SerialNumber),
+					} {
+						wantI[s.IP+" enip."+k+"="+v] = 1
+					}
+				}
+			}
+			gotW := map[string]int{}
+			for _, o := range h.obs {
+				switch {
+				case o.Kind == discovery.KindService && o.Role == "server" && o.Protocol == ProtoENIP:
+					gotS[fmt.Sprintf("%s:%d/%s", o.Asset.IP, o.Port, o.Transport)] = 1
+				case o.Kind == discovery.KindAttribute && o.Key != "enip.vendor_name" && o.Key != "enip.device_type_name" && o.Key != "enip.socket_address":
+					gotI[o.Asset.IP.String()+" "+o.Key+"="+o.Value] = 1
+				case o.Kind == discovery.KindOperation && isWriteClass(o.Op.Class):
+					gotW[fmt.Sprintf("%s %s %s->%s:%d", o.Protocol, o.Op.Name, o.Asset.IP, o.Peer.IP, o.Port)]++
+				}
+			}
+			wantW := map[string]int{}
+			for _, w := range or.Writes {
+				wantW[fmt.Sprintf("%s %s %s->%s:%d", w.Protocol, w.Operation, w.Client, w.Server, w.ServerPort)] += w.Count
+			}
+			for _, c := range []struct {
+				what      string
+				want, got map[string]int
+			}{{"servers", wantS, gotS}, {"identity", wantI, gotI}, {"writes", wantW, gotW}} {
+				s, diff := compare(c.want, c.got)
+				t.Logf("%s %-8s recall %.3f (%d/%d) precision %.3f (%d/%d)", name, c.what, s.recall(), s.hit, s.want, s.precision(), s.hit, s.got)
+				if s.recall() < 0.95 || s.precision() < 0.95 {
+					t.Errorf("%s below 0.95:\n  %s", c.what, strings.Join(diff, "\n  "))
+				}
+			}
+			if h.errs > 0 {
+				t.Logf("%d parse errors", h.errs)
+			}
+		})
+	}
+}
