@@ -1,0 +1,259 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"net/netip"
+	"time"
+
+	"github.com/otzone/otzone/discovery"
+	"github.com/otzone/otzone/discovery/inventory"
+)
+
+// SourceID names a sources row.
+type SourceID int64
+
+// Recorded is a source row as stored.
+type Recorded struct {
+	ID       SourceID
+	Source   inventory.Source
+	Path     string
+	Complete bool
+}
+
+// SourceBySHA256 returns the source recorded with this content hash, if any.
+// ok is false when the content was never ingested.
+func (s *Store) SourceBySHA256(ctx context.Context, sum string) (rec Recorded, ok bool, err error) {
+	row := s.db.QueryRowContext(ctx, `SELECT id, kind, name, path, sha256, site, packets, bytes, first_seen, last_seen,
+		malformed, error, capture_stats, complete FROM sources WHERE sha256 = ? ORDER BY complete DESC, id LIMIT 1`, sum)
+	src, id, path, complete, err := scanSource(row.Scan)
+	if err == sql.ErrNoRows {
+		return Recorded{}, false, nil
+	}
+	if err != nil {
+		return Recorded{}, false, fmt.Errorf("store: source by sha256: %w", err)
+	}
+	return Recorded{ID: id, Source: src, Path: path, Complete: complete}, true, nil
+}
+
+// BeginSource records a source being ingested (complete = 0 until
+// FinishSource) and returns its id.
+func (s *Store) BeginSource(ctx context.Context, src inventory.Source, path string, started time.Time) (SourceID, error) {
+	res, err := s.db.ExecContext(ctx, `INSERT INTO sources(kind, name, path, sha256, site, started_at) VALUES (?, ?, ?, ?, ?, ?)`,
+		src.Kind, src.Name, path, src.SHA256, src.Site, started.UnixNano())
+	if err != nil {
+		return 0, fmt.Errorf("store: begin source %s: %w", src.Name, err)
+	}
+	id, err := res.LastInsertId()
+	return SourceID(id), err
+}
+
+// Progress is what a batch says about its source, written in the batch's
+// transaction so the source row always matches the facts committed.
+type Progress struct {
+	Source   inventory.Source // Packets, Bytes, FirstSeen, LastSeen, Malformed, Error, Drops
+	Complete bool
+	Finished time.Time
+	Frames   uint64
+}
+
+// Commit writes one Builder delta and the source's progress in a single
+// transaction: either all of it is in the file or none of it.
+func (s *Store) Commit(ctx context.Context, id SourceID, rows *inventory.Rows, p *Progress) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: commit: %w", err)
+	}
+	if err := writeRows(ctx, tx, rows); err != nil {
+		tx.Rollback()
+		return fmt.Errorf("store: commit: %w", err)
+	}
+	if p != nil && id != 0 {
+		if err := writeProgress(ctx, tx, id, p); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("store: commit source: %w", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("store: commit: %w", err)
+	}
+	return nil
+}
+
+func writeProgress(ctx context.Context, tx *sql.Tx, id SourceID, p *Progress) error {
+	stats := ""
+	if p.Source.Drops != nil {
+		b, err := json.Marshal(p.Source.Drops)
+		if err != nil {
+			return err
+		}
+		stats = string(b)
+	}
+	var fin int64
+	if !p.Finished.IsZero() {
+		fin = p.Finished.UnixNano()
+	}
+	_, err := tx.ExecContext(ctx, `UPDATE sources SET packets = ?, bytes = ?, first_seen = ?, last_seen = ?, malformed = ?,
+		error = ?, capture_stats = ?, complete = ?, finished_at = ? WHERE id = ?`,
+		int64(p.Source.Packets), int64(p.Source.Bytes), nanos(p.Source.FirstSeen), nanos(p.Source.LastSeen),
+		int64(p.Source.Malformed), p.Source.Error, stats, boolInt(p.Complete), fin, int64(id))
+	return err
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func nanos(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+func fromNanos(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n).UTC()
+}
+
+func macStr(m discovery.MAC) string { return m.String() }
+
+func ipStr(ip netip.Addr) string {
+	if !ip.IsValid() {
+		return ""
+	}
+	return ip.String()
+}
+
+// The upsert rule shared by every table: counts add, first_seen is the
+// minimum and source the evidence of that minimum, last_seen the maximum.
+// (In SQLite's UPDATE every expression reads the old row, so the order of
+// the assignments does not matter.)
+const seenUpsert = `
+	source = CASE WHEN excluded.first_seen < first_seen THEN excluded.source ELSE source END,
+	first_seen = MIN(first_seen, excluded.first_seen),
+	last_seen = MAX(last_seen, excluded.last_seen)`
+
+const (
+	hostSQL = `INSERT INTO hosts(mac, ip, protocol, site, packets, first_seen, last_seen, source)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT(mac, ip, protocol, site) DO UPDATE SET packets = packets + excluded.packets,` + seenUpsert
+	attrSQL = `INSERT INTO attributes(mac, ip, sub, key, value, site, count, confidence, first_seen, last_seen, source)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT(mac, ip, sub, key, value, site) DO UPDATE SET count = count + excluded.count,
+		confidence = MAX(confidence, excluded.confidence),` + seenUpsert
+	svcSQL = `INSERT INTO services(mac, ip, sub, protocol, transport, port, role, site, count, first_seen, last_seen, source)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT(mac, ip, sub, protocol, transport, port, role, site) DO UPDATE SET count = count + excluded.count,` + seenUpsert
+	commCols = `c_mac, c_ip, c_sub, s_mac, s_ip, s_sub, protocol, transport, port, site`
+	commSQL  = `INSERT INTO communications(` + commCols + `, packets, bytes, first_seen, last_seen, source)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT(` + commCols + `) DO UPDATE SET packets = packets + excluded.packets, bytes = bytes + excluded.bytes,` + seenUpsert
+	opSQL = `INSERT INTO operations(` + commCols + `, code, name, class, count, first_seen, last_seen, source)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT(` + commCols + `, code, name, class) DO UPDATE SET count = count + excluded.count,` + seenUpsert
+	cattrSQL = `INSERT INTO comm_attributes(` + commCols + `, key, value, count, confidence, first_seen, last_seen, source)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT(` + commCols + `, key, value) DO UPDATE SET count = count + excluded.count,
+		confidence = MAX(confidence, excluded.confidence),` + seenUpsert
+)
+
+func commArgs(k inventory.CommKey) []any {
+	return []any{macStr(k.Client.MAC), ipStr(k.Client.IP), k.Client.Sub, macStr(k.Server.MAC), ipStr(k.Server.IP), k.Server.Sub,
+		k.Protocol, k.Transport, int(k.Port), k.Site}
+}
+
+func writeRows(ctx context.Context, tx *sql.Tx, r *inventory.Rows) error {
+	if r == nil {
+		return nil
+	}
+	prep := func(q string) (*sql.Stmt, error) { return tx.PrepareContext(ctx, q) }
+	if len(r.Hosts) > 0 {
+		st, err := prep(hostSQL)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		for _, h := range r.Hosts {
+			if _, err := st.ExecContext(ctx, macStr(h.MAC), ipStr(h.IP), h.Protocol, h.Site, int64(h.Count),
+				nanos(h.FirstSeen), nanos(h.LastSeen), h.Source); err != nil {
+				return fmt.Errorf("host %s %s: %w", h.MAC, ipStr(h.IP), err)
+			}
+		}
+	}
+	if len(r.Attributes) > 0 {
+		st, err := prep(attrSQL)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		for _, a := range r.Attributes {
+			e := a.Endpoint
+			if _, err := st.ExecContext(ctx, macStr(e.MAC), ipStr(e.IP), e.Sub, a.Key, a.Value, a.Site, int64(a.Count),
+				a.Confidence, nanos(a.FirstSeen), nanos(a.LastSeen), a.Source); err != nil {
+				return fmt.Errorf("attribute %s: %w", a.Key, err)
+			}
+		}
+	}
+	if len(r.Services) > 0 {
+		st, err := prep(svcSQL)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		for _, v := range r.Services {
+			e := v.Endpoint
+			if _, err := st.ExecContext(ctx, macStr(e.MAC), ipStr(e.IP), e.Sub, v.Protocol, v.Transport, int(v.Port), v.Role,
+				v.Site, int64(v.Count), nanos(v.FirstSeen), nanos(v.LastSeen), v.Source); err != nil {
+				return fmt.Errorf("service %s: %w", v.Protocol, err)
+			}
+		}
+	}
+	if len(r.Communications) > 0 {
+		st, err := prep(commSQL)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		for _, c := range r.Communications {
+			args := append(commArgs(c.CommKey), int64(c.Packets), int64(c.Bytes), nanos(c.FirstSeen), nanos(c.LastSeen), c.Source)
+			if _, err := st.ExecContext(ctx, args...); err != nil {
+				return fmt.Errorf("communication %s: %w", c.Protocol, err)
+			}
+		}
+	}
+	if len(r.Operations) > 0 {
+		st, err := prep(opSQL)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		for _, o := range r.Operations {
+			args := append(commArgs(o.CommKey), o.Code, o.Name, o.Class, int64(o.Count), nanos(o.FirstSeen), nanos(o.LastSeen), o.Source)
+			if _, err := st.ExecContext(ctx, args...); err != nil {
+				return fmt.Errorf("operation %s %d: %w", o.Protocol, o.Code, err)
+			}
+		}
+	}
+	if len(r.CommAttributes) > 0 {
+		st, err := prep(cattrSQL)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		for _, a := range r.CommAttributes {
+			args := append(commArgs(a.CommKey), a.Key, a.Value, int64(a.Count), a.Confidence, nanos(a.FirstSeen), nanos(a.LastSeen), a.Source)
+			if _, err := st.ExecContext(ctx, args...); err != nil {
+				return fmt.Errorf("communication attribute %s: %w", a.Key, err)
+			}
+		}
+	}
+	return nil
+}
