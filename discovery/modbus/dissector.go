@@ -1,7 +1,6 @@
 package modbus
 
 import (
-	"encoding/hex"
 	"hash/fnv"
 	"strconv"
 
@@ -13,11 +12,8 @@ const Port = 502
 
 // Confidences of the facts this dissector states.
 const (
-	confIdentity = 0.95 // Read Device Identification reply from the device itself
-	confUnitID   = 0.9
-	confUMAS     = 0.9
-	confServerID = 0.6 // FC 17 content is device specific
-	confGateway  = 0.7 // inferred from gateway exception codes
+	confUMAS    = 0.9
+	confGateway = 0.7 // inferred from gateway exception codes
 )
 
 func init() {
@@ -69,13 +65,6 @@ type pending struct {
 	seq  uint32
 }
 
-// unit identity routing (see doc.go, "gateways").
-const (
-	routeUnknown uint8 = iota
-	routeDirect
-	routeSub
-)
-
 // maxExceptions bounds the distinct (function, exception) pairs reported per flow.
 const maxExceptions = 32
 
@@ -87,10 +76,7 @@ type stream struct {
 	pending  [pendingSlots]pending
 	// unitSeen is a bitset of unit ids already reported on the server.
 	unitSeen [4]uint64
-	// route says where the identity of each unit id goes; directFP is the
-	// fingerprint of the identity the server gave for a direct unit id.
-	route    [256]uint8
-	directFP uint64
+	router   UnitRouter
 	// identity remembers the last identity reply per unit (hash) so that a
 	// polled identity is not re-emitted unchanged.
 	identity   map[uint8]uint64
@@ -148,7 +134,7 @@ func (s *stream) request(a *ADU, pkt *discovery.PacketInfo, server, client disco
 	}
 	if w, bit := a.UnitID>>6, uint64(1)<<(a.UnitID&63); s.unitSeen[w]&bit == 0 {
 		s.unitSeen[w] |= bit
-		s.attr(pkt, server, "modbus.unit_id", strconv.Itoa(int(a.UnitID)), confUnitID, emit)
+		s.attr(pkt, server, "modbus.unit_id", strconv.Itoa(int(a.UnitID)), ConfUnitID, emit)
 	}
 	if a.Function == FCUMAS && !s.umas {
 		s.umas = true
@@ -215,7 +201,7 @@ func (s *stream) response(a *ADU, pkt *discovery.PacketInfo, server, client disc
 				return
 			}
 			s.serverID = true
-			s.attr(pkt, server, "modbus.server_id", serverIDString(a.Data[1:1+n]), confServerID, emit)
+			s.attr(pkt, server, "modbus.server_id", ServerIDString(a.Data[1:1+n]), ConfServerID, emit)
 		}
 	}
 }
@@ -240,35 +226,6 @@ func (s *stream) exception(a *ADU, pkt *discovery.PacketInfo, server, client dis
 	emit(o)
 }
 
-// DirectUnit reports whether a unit id addresses the TCP device itself
-// rather than a device behind it: 0 and 255 by the Modbus/TCP
-// implementation guide (4.4.1.3), and 1 by overwhelming convention.
-func DirectUnit(u uint8) bool { return u == 0 || u == 255 || u == 1 }
-
-// SubEndpoint is the endpoint of unit id u behind the gateway gw.
-func SubEndpoint(gw discovery.Endpoint, u uint8) discovery.Endpoint {
-	gw.Sub = "modbus:unit=" + strconv.Itoa(int(u))
-	return gw
-}
-
-// fingerprint hashes the basic identity objects (0x00-0x02) of a reply; it
-// is 0 when the reply carries none of them.
-func fingerprint(r *DeviceIDResponse) uint64 {
-	h := fnv.New64a()
-	found := false
-	for _, o := range r.Objects {
-		if o.ID <= ObjMajorMinorRevision {
-			found = true
-			_, _ = h.Write([]byte{byte(o.ID), byte(len(o.Value))})
-			_, _ = h.Write(o.Value)
-		}
-	}
-	if !found {
-		return 0
-	}
-	return h.Sum64()
-}
-
 // identityReply routes and emits the objects of a Read Device
 // Identification reply.
 func (s *stream) identityReply(unit uint8, r *DeviceIDResponse, raw []byte, pkt *discovery.PacketInfo, server discovery.Endpoint, emit discovery.Emit) {
@@ -282,52 +239,5 @@ func (s *stream) identityReply(unit uint8, r *DeviceIDResponse, raw []byte, pkt 
 		s.identity = make(map[uint8]uint64)
 	}
 	s.identity[unit] = sum
-
-	ep := server
-	fp := fingerprint(r)
-	switch {
-	case DirectUnit(unit):
-		s.route[unit] = routeDirect
-		if fp != 0 {
-			s.directFP = fp
-		}
-	case s.route[unit] == routeUnknown:
-		if fp != 0 && fp == s.directFP {
-			s.route[unit] = routeDirect
-		} else {
-			s.route[unit] = routeSub
-		}
-	}
-	if s.route[unit] == routeSub {
-		ep = SubEndpoint(server, unit)
-		s.attr(pkt, ep, "modbus.unit_id", strconv.Itoa(int(unit)), confUnitID, emit)
-	}
-	for _, o := range r.Objects {
-		v := CleanString(o.Value)
-		if v == "" {
-			continue
-		}
-		s.attr(pkt, ep, o.ID.Key(), v, confIdentity, emit)
-	}
-	if r.Conformity != 0 {
-		s.attr(pkt, ep, "modbus.conformity_level", r.Conformity.String(), confIdentity, emit)
-	}
-}
-
-// serverIDString renders FC 17 data: its printable ASCII text when it has
-// some (device-specific layouts usually start with an id string), else hex.
-func serverIDString(b []byte) string {
-	out := make([]byte, 0, min(len(b), MaxValueLen))
-	for _, c := range b {
-		if c >= 0x20 && c < 0x7f && len(out) < MaxValueLen {
-			out = append(out, c)
-		}
-	}
-	if len(out) >= 4 {
-		return string(out)
-	}
-	if len(b) > MaxValueLen/2 {
-		b = b[:MaxValueLen/2]
-	}
-	return "0x" + hex.EncodeToString(b)
+	EmitIdentity(pkt.Obs(discovery.KindAttribute, server), unit, s.router.Sub(unit, r), r, emit)
 }
