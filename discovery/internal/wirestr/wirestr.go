@@ -49,7 +49,8 @@ func CleanN(b []byte, max int) string {
 		}
 		sb.WriteRune(r)
 	}
-	return sb.String()
+	// Control characters at the ends became spaces: trim them too.
+	return strings.TrimSpace(sb.String())
 }
 
 // Printable reports whether b is non-empty ASCII text without control
