@@ -150,17 +150,35 @@ func newMerger(rows *Rows) *merger {
 			info(a.Endpoint.MAC).router = true
 		}
 	}
-	for _, mi := range m.macs {
+	// Which MACs send each IP: a MAC that sends IPs other MACs also send,
+	// for two or more other MACs, forwards their traffic (inter-VLAN
+	// routing seen on a trunk SPAN).
+	senders := map[netip.Addr][]discovery.MAC{}
+	for mac, mi := range m.macs {
+		for ip := range mi.ips {
+			senders[ip] = append(senders[ip], mac)
+		}
+	}
+	for mac, mi := range m.macs {
 		if len(mi.ips) > RouterIPThreshold {
+			mi.router = true
+			continue
+		}
+		others := map[discovery.MAC]bool{}
+		for ip := range mi.ips {
+			for _, o := range senders[ip] {
+				if o != mac {
+					others[o] = true
+				}
+			}
+		}
+		if len(others) >= 2 {
 			mi.router = true
 		}
 	}
 	best := map[netip.Addr]uint64{}
 	for mac, mi := range m.macs {
 		if mi.router {
-			for ip := range mi.arpIPs {
-				m.routerIP[ip] = mac
-			}
 			continue
 		}
 		for ip, n := range mi.ips {
@@ -171,7 +189,42 @@ func newMerger(rows *Rows) *merger {
 			}
 		}
 	}
+	// A router's own addresses: the IPs it answers ARP for; when the engine
+	// does not say which bindings came from ARP, the IPs it sends that no
+	// other MAC sends and that share a subnet (/24, /64) with a local
+	// host's address. Routed addresses from elsewhere fail that test.
+	local := map[netip.Prefix]bool{}
+	for ip := range m.ipOwner {
+		local[subnet(ip)] = true
+	}
+	for mac, mi := range m.macs {
+		if !mi.router {
+			continue
+		}
+		own := mi.arpIPs
+		if len(own) == 0 {
+			own = map[netip.Addr]bool{}
+			for ip := range mi.ips {
+				if _, owned := m.ipOwner[ip]; !owned && local[subnet(ip)] {
+					own[ip] = true
+				}
+			}
+			mi.arpIPs = own
+		}
+		for ip := range own {
+			m.routerIP[ip] = mac
+		}
+	}
 	return m
+}
+
+func subnet(ip netip.Addr) netip.Prefix {
+	bits := 64
+	if ip.Is4() {
+		bits = 24
+	}
+	p, _ := ip.Prefix(bits)
+	return p
 }
 
 func macLess(a, b discovery.MAC) bool { return string(a[:]) < string(b[:]) }

@@ -347,3 +347,33 @@ func TestSeenMergeKeepsFirstEvidence(t *testing.T) {
 		t.Errorf("got %+v", s)
 	}
 }
+
+func TestBuildInterVLANRouterWithoutARPTags(t *testing.T) {
+	// The demo plant's shape: a router on a trunk SPAN relays traffic of
+	// hosts whose own MACs are also seen, plus a few remote hosts. Only 5
+	// IPs, so the > 8 rule does not fire; forwarding for two other MACs'
+	// IPs does. Host observations carry no protocol (no "arp" tag).
+	router := "00:1b:54:10:00:01"
+	hmi, plc := "00:0c:29:20:00:21", "00:80:f4:10:00:11"
+	inv := build(
+		host(ep(router, "10.10.10.1", ""), "", 1),
+		host(ep(router, "10.10.20.1", ""), "", 2),
+		host(ep(hmi, "10.10.20.21", ""), "", 3),
+		host(ep(plc, "10.10.10.11", ""), "", 4),
+		host(ep(router, "10.10.20.21", ""), "", 5), // HMI's packet routed onto VLAN 10
+		host(ep(router, "10.10.10.11", ""), "", 6), // PLC's reply routed onto VLAN 20
+		host(ep(router, "192.168.1.50", ""), "", 7),
+	)
+	r := byKey(t, inv, "mac:"+router)
+	if diff := cmp.Diff([]string{"10.10.10.1", "10.10.20.1"}, r.IPs); diff != "" {
+		t.Errorf("router IPs (-want +got):\n%s", diff)
+	}
+	h := byKey(t, inv, "mac:"+hmi)
+	if diff := cmp.Diff([]string{"10.10.20.21"}, h.IPs); diff != "" {
+		t.Errorf("hmi IPs: %s", diff)
+	}
+	byKey(t, inv, "ip:192.168.1.50")
+	if len(inv.Assets) != 4 {
+		t.Errorf("want router, hmi, plc, remote: %d assets", len(inv.Assets))
+	}
+}
