@@ -1,0 +1,357 @@
+package discovery
+
+import (
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"strconv"
+	"time"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+)
+
+// EngineOptions bound the engine's memory and say how long flows live.
+type EngineOptions struct {
+	// FlowIdle evicts a flow not seen for this long (packet time). Default 5m.
+	FlowIdle time.Duration
+	// MaxFlows bounds the flow table; when full the least recently seen
+	// flow is evicted. Default 1<<20.
+	MaxFlows int
+	// MaxStreamBuffer bounds the bytes buffered per TCP direction (a partial
+	// PDU, out-of-order segments); a PDU longer than this is skipped.
+	// Default 256 KiB.
+	MaxStreamBuffer int
+	// MaxHosts bounds the host de-duplication table (MAC/IP pairs and their
+	// VLANs); when full it is flushed and started afresh, which only costs
+	// repeated observations. Default 1<<20.
+	MaxHosts int
+	// Logger receives dissector panics and similar rare events. Default: discard.
+	Logger *slog.Logger
+}
+
+// EngineStats are the engine's counters since NewEngine.
+type EngineStats struct {
+	Packets uint64
+	Bytes   uint64 // on the wire (original length)
+	// Malformed frames: a header too short or inconsistent to decode.
+	Malformed           uint64
+	UnsupportedLinkType uint64
+	// Fragments: IP fragments seen. Non-first fragments are skipped after
+	// the IP header; first fragments are counted in their flow but not
+	// dissected (no reassembly).
+	Fragments uint64
+	// DissectorErrors: Parse/Datagram/Frame errors and PDULen framing errors.
+	DissectorErrors uint64
+	// DissectorPanics: panics recovered at the dissector boundary (the
+	// dissector is then disabled for that flow).
+	DissectorPanics uint64
+	// FlowsEvicted: flows dropped for idleness or because the table was full
+	// (FlowsEvictedFull counts the latter alone).
+	FlowsEvicted     uint64
+	FlowsEvictedFull uint64
+	ActiveFlows      int
+	Hosts            int
+	// TCPGaps: times a direction skipped over missing bytes.
+	TCPGaps uint64
+	// OversizePDUs: PDUs longer than MaxStreamBuffer, skipped.
+	OversizePDUs uint64
+	// PDUs per dissector name: stream PDUs parsed, datagrams and frames handed over.
+	PDUs map[string]uint64
+}
+
+// Engine turns frames into observations: it decodes headers, records hosts,
+// keeps the flow table, reassembles TCP and hands PDUs, datagrams and
+// layer-2 frames to the dissectors of its Set. One Engine is used by one
+// goroutine.
+type Engine struct {
+	set  *Set
+	emit Emit
+	opt  EngineOptions
+	log  *slog.Logger
+
+	frameAny  bool
+	frameType map[uint16]FrameDissector
+	frameDSAP map[uint8]FrameDissector
+	frameSNAP map[uint64]FrameDissector
+	heurTCP   []StreamDissector
+	heurUDP   []DatagramDissector
+	index     map[string]int // dissector name -> pdus index
+	names     []string
+	pdus      []uint64
+
+	flows      map[flowKey]*flow
+	head, tail *flow // LRU: head is the most recently seen
+	free       []*flow
+	dirty      []*flow
+
+	hosts     map[hostKey]int32
+	hostEnt   []hostEntry
+	hostDirty []int32
+	vlans     map[vlanKey]struct{}
+
+	pkt        PacketInfo
+	now        int64 // latest packet time seen, Unix ns
+	wire       uint64
+	sinceCheck int
+	st         EngineStats
+}
+
+type hostKey struct {
+	mac MAC
+	ip  netip.Addr
+}
+
+type vlanKey struct {
+	h    hostKey
+	vlan uint16
+}
+
+type hostEntry struct {
+	key      hostKey
+	last     time.Time
+	ev       Evidence
+	lastVLAN uint16
+	dirty    bool
+}
+
+const (
+	defaultFlowIdle  = 5 * time.Minute
+	defaultMaxFlows  = 1 << 20
+	defaultMaxBuffer = 256 << 10
+	defaultMaxHosts  = 1 << 20
+	evictEvery       = 4096 // packets between idle checks
+)
+
+// NewEngine makes an engine over a dissector set; emit receives every
+// observation, synchronously.
+func NewEngine(set *Set, emit Emit, opt EngineOptions) *Engine {
+	if opt.FlowIdle <= 0 {
+		opt.FlowIdle = defaultFlowIdle
+	}
+	if opt.MaxFlows <= 0 {
+		opt.MaxFlows = defaultMaxFlows
+	}
+	if opt.MaxStreamBuffer <= 0 {
+		opt.MaxStreamBuffer = defaultMaxBuffer
+	}
+	if opt.MaxHosts <= 0 {
+		opt.MaxHosts = defaultMaxHosts
+	}
+	if opt.Logger == nil {
+		opt.Logger = slog.New(slog.DiscardHandler)
+	}
+	if set == nil {
+		set = &Set{TCP: map[uint16]StreamDissector{}, UDP: map[uint16]DatagramDissector{}}
+	}
+	if emit == nil {
+		emit = func(Observation) {}
+	}
+	e := &Engine{
+		set: set, emit: emit, opt: opt, log: opt.Logger,
+		frameType: map[uint16]FrameDissector{},
+		frameDSAP: map[uint8]FrameDissector{},
+		frameSNAP: map[uint64]FrameDissector{},
+		index:     map[string]int{},
+		flows:     map[flowKey]*flow{},
+		hosts:     map[hostKey]int32{},
+		vlans:     map[vlanKey]struct{}{},
+	}
+	for _, d := range set.All {
+		if _, ok := e.index[d.Name()]; !ok {
+			e.index[d.Name()] = len(e.names)
+			e.names = append(e.names, d.Name())
+		}
+	}
+	e.pdus = make([]uint64, len(e.names))
+	for _, fd := range set.Frames {
+		for _, m := range fd.Frames() {
+			switch {
+			case m.EtherType != 0:
+				e.frameType[m.EtherType] = fd
+			case m.SNAPOUI != 0 || m.SNAPPID != 0:
+				e.frameSNAP[snapKey(m.SNAPOUI, m.SNAPPID)] = fd
+			default:
+				e.frameDSAP[m.DSAP] = fd
+			}
+			e.frameAny = true
+		}
+	}
+	for _, d := range set.Heuristic {
+		if sd, ok := d.(StreamDissector); ok {
+			e.heurTCP = append(e.heurTCP, sd)
+		}
+		if dd, ok := d.(DatagramDissector); ok {
+			e.heurUDP = append(e.heurUDP, dd)
+		}
+	}
+	return e
+}
+
+// Packet processes one frame. data is only read during the call. ev names
+// the frame (ev.Frame set by the caller).
+func (e *Engine) Packet(data []byte, ci gopacket.CaptureInfo, lt layers.LinkType, ev Evidence) {
+	e.st.Packets++
+	wire := ci.Length
+	if wire < len(data) {
+		wire = len(data)
+	}
+	e.wire = uint64(wire)
+	e.st.Bytes += e.wire
+	p := &e.pkt
+	*p = PacketInfo{Evidence: ev, Time: ci.Timestamp}
+	if ns := ci.Timestamp.UnixNano(); ns > e.now {
+		e.now = ns
+	}
+	e.decodeLink(data, lt)
+	e.pkt.Flow = nil
+	if e.sinceCheck++; e.sinceCheck >= evictEvery {
+		e.sinceCheck = 0
+		e.evictIdle()
+	}
+}
+
+// host records a source MAC/IP pair. An unusable MAC (zero, group) or IP
+// (unspecified, multicast, broadcast) is dropped from the pair; nothing is
+// recorded when both are. The first sighting is emitted at once; later
+// sightings refresh last-seen, emitted by Flush.
+func (e *Engine) host(mac MAC, ip netip.Addr) {
+	if !mac.IsUnicast() {
+		mac = MAC{}
+	}
+	if !isUnicastIP(ip) {
+		ip = netip.Addr{}
+	}
+	if mac.IsZero() && !ip.IsValid() {
+		return
+	}
+	k := hostKey{mac, ip}
+	p := &e.pkt
+	i, ok := e.hosts[k]
+	if !ok {
+		if len(e.hostEnt) >= e.opt.MaxHosts {
+			e.flushHosts()
+			clear(e.hosts)
+			clear(e.vlans)
+			e.hostEnt = e.hostEnt[:0]
+		}
+		i = int32(len(e.hostEnt))
+		e.hosts[k] = i
+		e.hostEnt = append(e.hostEnt, hostEntry{key: k, last: p.Time, ev: p.Evidence})
+		e.emit(Observation{Kind: KindHost, Time: p.Time, Evidence: p.Evidence, Asset: Endpoint{MAC: mac, IP: ip}})
+	} else {
+		h := &e.hostEnt[i]
+		if p.Time.After(h.last) {
+			h.last = p.Time
+			h.ev = p.Evidence
+			if !h.dirty {
+				h.dirty = true
+				e.hostDirty = append(e.hostDirty, i)
+			}
+		}
+	}
+	if p.VLAN != 0 {
+		h := &e.hostEnt[i]
+		if h.lastVLAN != p.VLAN {
+			h.lastVLAN = p.VLAN
+			vk := vlanKey{k, p.VLAN}
+			if _, seen := e.vlans[vk]; !seen {
+				e.vlans[vk] = struct{}{}
+				e.emit(Observation{Kind: KindAttribute, Time: p.Time, Evidence: p.Evidence,
+					Asset: Endpoint{MAC: mac, IP: ip}, Key: "net.vlan", Value: strconv.Itoa(int(p.VLAN))})
+			}
+		}
+	}
+}
+
+func (e *Engine) flushHosts() {
+	for _, i := range e.hostDirty {
+		h := &e.hostEnt[i]
+		if !h.dirty {
+			continue
+		}
+		h.dirty = false
+		e.emit(Observation{Kind: KindHost, Time: h.last, Evidence: h.ev, Asset: Endpoint{MAC: h.key.mac, IP: h.key.ip}})
+	}
+	e.hostDirty = e.hostDirty[:0]
+}
+
+// Flush emits the KindFlow deltas of every flow that saw traffic since the
+// last flush and the last-seen refresh of every host seen again. Callers
+// flush before committing a batch.
+func (e *Engine) Flush() {
+	for _, f := range e.dirty {
+		if f.dirty {
+			e.emitFlow(f)
+		}
+	}
+	clear(e.dirty)
+	e.dirty = e.dirty[:0]
+	e.flushHosts()
+}
+
+// Close ends a capture source: it flushes and drops all flow and host
+// state, so the next source starts afresh (and hosts get first-sighting
+// evidence in it too). Counters are kept.
+func (e *Engine) Close() {
+	e.Flush()
+	for f := e.head; f != nil; {
+		next := f.next
+		e.release(f)
+		f = next
+	}
+	e.head, e.tail = nil, nil
+	clear(e.flows)
+	e.free = e.free[:0]
+	clear(e.hosts)
+	clear(e.vlans)
+	e.hostEnt = e.hostEnt[:0]
+	e.now = 0
+}
+
+// Stats returns the counters.
+func (e *Engine) Stats() EngineStats {
+	s := e.st
+	s.ActiveFlows = len(e.flows)
+	s.Hosts = len(e.hosts)
+	s.PDUs = make(map[string]uint64, len(e.names))
+	for i, n := range e.names {
+		if e.pdus[i] > 0 {
+			s.PDUs[n] = e.pdus[i]
+		}
+	}
+	return s
+}
+
+// frame hands a layer-2 payload to a frame dissector.
+func (e *Engine) frame(fd FrameDissector, data []byte) {
+	e.pkt.Flow = nil
+	e.pkt.SrcPort, e.pkt.DstPort = 0, 0
+	e.count(fd.Name())
+	if err, panicked := e.callFrame(fd, data); panicked {
+		e.st.DissectorPanics++
+	} else if err != nil {
+		e.st.DissectorErrors++
+	}
+}
+
+func (e *Engine) count(name string) {
+	if i, ok := e.index[name]; ok {
+		e.pdus[i]++
+	}
+}
+
+func (e *Engine) callFrame(fd FrameDissector, data []byte) (err error, panicked bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			panicked = true
+			e.logPanic(fd.Name(), r)
+		}
+	}()
+	return fd.Frame(data, &e.pkt, e.emit), false
+}
+
+func (e *Engine) logPanic(name string, r any) {
+	e.log.Error("dissector panic", "dissector", name, "evidence", e.pkt.Evidence.String(),
+		"src", e.pkt.Src.String(), "dst", e.pkt.Dst.String(), "panic", fmt.Sprint(r))
+}

@@ -1,0 +1,376 @@
+package discovery
+
+import (
+	"encoding/binary"
+	"time"
+)
+
+// flowKey is a normalised 5-tuple: side a is the lesser (address, port).
+type flowKey struct {
+	a, b   [16]byte
+	pa, pb uint16
+	proto  uint8
+}
+
+// Flow dissection modes.
+const (
+	modeNone    uint8 = iota // not dissected (unidentified, closed, disabled)
+	modeDetect               // waiting for Detect to confirm a dissector
+	modeDissect              // a stream or datagram dissector is attached
+)
+
+// flow is the engine's per-flow record.
+type flow struct {
+	F          Flow
+	key        flowKey
+	clientIsA  bool
+	prev, next *flow
+	dirty      bool
+	last       int64 // Unix ns of the latest packet
+	lastTime   time.Time
+	pkts       uint64 // since the last KindFlow
+	bytes      uint64
+	ev         Evidence // first packet of the current delta
+
+	handshake bool // a SYN or SYN-ACK was seen: stream starts are aligned
+	closed    bool // both FINs or a RST
+	fin       [2]bool
+	payload   bool // some payload was seen (a later SYN starts a new connection)
+
+	mode    uint8
+	claimed bool // the dissector came from a claimed port (not a heuristic)
+	sd      StreamDissector
+	stream  Stream
+	dd      DatagramDissector
+	did     int   // index of the attached dissector in Engine.pdus
+	tries   uint8 // UDP detection attempts
+	half    [2]half
+}
+
+// tcp handles a TCP segment.
+func (e *Engine) tcp(seq, ack uint32, flags uint8, payload []byte, fragment bool) {
+	const (
+		fin  = 0x01
+		syn  = 0x02
+		rst  = 0x04
+		ackF = 0x10
+	)
+	f, dir := e.lookup(6, flags&(syn|ackF))
+	if f == nil {
+		return
+	}
+	if flags&syn != 0 {
+		if flags&ackF == 0 && (f.closed || f.payload || dir != ToServer) {
+			// A new connection on a known 5-tuple.
+			e.restart(f, ToServer)
+			dir = ToServer
+		}
+		f.handshake = true
+		h := &f.half[dir]
+		h.next, h.seqKnown = seq+1, true
+		seq++
+	}
+	e.account(f)
+	p := &e.pkt
+	p.Dir = dir
+	p.Flow = &f.F
+	if len(payload) > 0 && !fragment {
+		f.payload = true
+		if f.mode != modeNone {
+			e.segment(f, dir, seq, payload)
+		}
+	}
+	if flags&rst != 0 {
+		e.closeFlow(f)
+	} else if flags&fin != 0 {
+		f.fin[dir] = true
+		if f.fin[0] && f.fin[1] {
+			e.closeFlow(f)
+		}
+	}
+}
+
+// udp handles a UDP datagram.
+func (e *Engine) udp(payload []byte, fragment bool) {
+	f, dir := e.lookup(17, 0)
+	if f == nil {
+		return
+	}
+	e.account(f)
+	p := &e.pkt
+	p.Dir = dir
+	p.Flow = &f.F
+	if fragment || f.mode == modeNone {
+		return
+	}
+	e.datagram(f, payload)
+}
+
+func (e *Engine) account(f *flow) {
+	if f.pkts == 0 {
+		f.ev = e.pkt.Evidence
+	}
+	f.pkts++
+	f.bytes += e.wire
+	f.lastTime = e.pkt.Time
+	if !f.dirty {
+		f.dirty = true
+		e.dirty = append(e.dirty, f)
+	}
+}
+
+// lookup finds or creates the flow of the current packet and says which
+// way the packet goes. tcpFlags is SYN|ACK of a TCP segment (0 for UDP).
+func (e *Engine) lookup(proto uint8, tcpFlags uint8) (*flow, Direction) {
+	p := &e.pkt
+	src, dst := p.Src.IP.As16(), p.Dst.IP.As16()
+	k := flowKey{proto: proto}
+	srcIsA := less(src, p.SrcPort, dst, p.DstPort)
+	if srcIsA {
+		k.a, k.pa, k.b, k.pb = src, p.SrcPort, dst, p.DstPort
+	} else {
+		k.a, k.pa, k.b, k.pb = dst, p.DstPort, src, p.SrcPort
+	}
+	f := e.flows[k]
+	if f == nil {
+		f = e.newFlow(k)
+		clientIsSrc := e.clientIsSrc(proto, tcpFlags)
+		f.clientIsA = clientIsSrc == srcIsA
+		e.setEndpoints(f, clientIsSrc)
+		e.attach(f)
+	} else {
+		e.touch(f)
+	}
+	ns := p.Time.UnixNano()
+	if ns > f.last {
+		f.last = ns
+	}
+	if srcIsA == f.clientIsA {
+		return f, ToServer
+	}
+	return f, ToClient
+}
+
+func less(a [16]byte, pa uint16, b [16]byte, pb uint16) bool {
+	a0, b0 := binary.BigEndian.Uint64(a[:8]), binary.BigEndian.Uint64(b[:8])
+	if a0 != b0 {
+		return a0 < b0
+	}
+	a1, b1 := binary.BigEndian.Uint64(a[8:]), binary.BigEndian.Uint64(b[8:])
+	if a1 != b1 {
+		return a1 < b1
+	}
+	return pa <= pb
+}
+
+// clientIsSrc decides the roles of a new flow from its first packet: the
+// TCP handshake (SYN sender is the client, SYN-ACK sender the server), else
+// the port a dissector claims, else the lower port is the server; with
+// equal ports the first sender is the client.
+func (e *Engine) clientIsSrc(proto uint8, tcpFlags uint8) bool {
+	const syn, ack = 0x02, 0x10
+	p := &e.pkt
+	if proto == 6 && tcpFlags&syn != 0 {
+		return tcpFlags&ack == 0
+	}
+	if !isUnicastIP(p.Dst.IP) {
+		return true // a broadcast/multicast destination is never the client
+	}
+	var dstClaimed, srcClaimed bool
+	if proto == 6 {
+		_, dstClaimed = e.set.TCP[p.DstPort]
+		_, srcClaimed = e.set.TCP[p.SrcPort]
+	} else {
+		_, dstClaimed = e.set.UDP[p.DstPort]
+		_, srcClaimed = e.set.UDP[p.SrcPort]
+	}
+	if dstClaimed != srcClaimed {
+		return dstClaimed
+	}
+	if p.SrcPort == p.DstPort {
+		return true
+	}
+	return p.DstPort < p.SrcPort
+}
+
+func (e *Engine) setEndpoints(f *flow, clientIsSrc bool) {
+	p := &e.pkt
+	src, dst := p.Src, p.Dst
+	if !src.MAC.IsUnicast() {
+		src.MAC = MAC{}
+	}
+	if !dst.MAC.IsUnicast() {
+		dst.MAC = MAC{}
+	}
+	f.F.Transport = TCP
+	if f.key.proto == 17 {
+		f.F.Transport = UDP
+	}
+	if clientIsSrc {
+		f.F.Client, f.F.Server = src, dst
+		f.F.ClientPort, f.F.ServerPort = p.SrcPort, p.DstPort
+	} else {
+		f.F.Client, f.F.Server = dst, src
+		f.F.ClientPort, f.F.ServerPort = p.DstPort, p.SrcPort
+	}
+}
+
+// attach picks the dissector candidates of a new flow.
+func (e *Engine) attach(f *flow) {
+	f.mode = modeNone
+	if f.F.Transport == TCP {
+		if sd := e.set.TCP[f.F.ServerPort]; sd != nil {
+			f.sd, f.claimed, f.mode = sd, true, modeDetect
+		} else if len(e.heurTCP) > 0 {
+			f.mode = modeDetect
+		}
+		return
+	}
+	dd := e.set.UDP[f.F.ServerPort]
+	if dd == nil {
+		dd = e.set.UDP[f.F.ClientPort]
+	}
+	if dd != nil {
+		f.dd, f.claimed, f.mode = dd, true, modeDetect
+	} else if len(e.heurUDP) > 0 {
+		f.mode = modeDetect
+	}
+}
+
+// restart turns f into a new connection whose client is the sender of the
+// current packet (a SYN on a known 5-tuple).
+func (e *Engine) restart(f *flow, _ Direction) {
+	if f.dirty && f.pkts > 0 {
+		e.emitFlow(f)
+	}
+	k := f.key
+	prev, next := f.prev, f.next
+	e.resetFlow(f)
+	f.key, f.prev, f.next = k, prev, next
+	p := &e.pkt
+	f.clientIsA = less(p.Src.IP.As16(), p.SrcPort, p.Dst.IP.As16(), p.DstPort)
+	e.setEndpoints(f, true)
+	e.attach(f)
+	f.last = p.Time.UnixNano()
+}
+
+func (e *Engine) newFlow(k flowKey) *flow {
+	if len(e.flows) >= e.opt.MaxFlows && e.tail != nil {
+		e.st.FlowsEvictedFull++
+		e.evict(e.tail)
+	}
+	var f *flow
+	if n := len(e.free); n > 0 {
+		f = e.free[n-1]
+		e.free = e.free[:n-1]
+	} else {
+		f = &flow{}
+	}
+	f.key = k
+	e.flows[k] = f
+	// push front
+	f.prev, f.next = nil, e.head
+	if e.head != nil {
+		e.head.prev = f
+	}
+	e.head = f
+	if e.tail == nil {
+		e.tail = f
+	}
+	return f
+}
+
+// touch moves f to the front of the LRU list.
+func (e *Engine) touch(f *flow) {
+	if e.head == f {
+		return
+	}
+	// unlink
+	f.prev.next = f.next
+	if f.next != nil {
+		f.next.prev = f.prev
+	} else {
+		e.tail = f.prev
+	}
+	f.prev, f.next = nil, e.head
+	e.head.prev = f
+	e.head = f
+}
+
+// evictIdle drops flows idle longer than FlowIdle (packet time).
+func (e *Engine) evictIdle() {
+	cutoff := e.now - int64(e.opt.FlowIdle)
+	for e.tail != nil && e.tail.last < cutoff {
+		e.evict(e.tail)
+	}
+}
+
+// evict emits f's pending delta and removes it from the table.
+func (e *Engine) evict(f *flow) {
+	e.st.FlowsEvicted++
+	if f.dirty {
+		e.emitFlow(f)
+	}
+	if f.prev != nil {
+		f.prev.next = f.next
+	} else {
+		e.head = f.next
+	}
+	if f.next != nil {
+		f.next.prev = f.prev
+	} else {
+		e.tail = f.prev
+	}
+	delete(e.flows, f.key)
+	e.release(f)
+	e.free = append(e.free, f)
+}
+
+// release drops f's dissection state and large buffers, keeping the struct
+// for reuse.
+func (e *Engine) release(f *flow) {
+	e.resetFlow(f)
+}
+
+func (e *Engine) resetFlow(f *flow) {
+	h0, h1 := f.half[0].buf, f.half[1].buf
+	*f = flow{}
+	// Keep small buffers for reuse; let large ones go.
+	if cap(h0) <= 4096 {
+		f.half[0].buf = h0[:0]
+	}
+	if cap(h1) <= 4096 {
+		f.half[1].buf = h1[:0]
+	}
+}
+
+// closeFlow ends dissection after a RST or both FINs. The flow stays in the
+// table (trailing ACKs keep counting to it) until idle or a new SYN.
+func (e *Engine) closeFlow(f *flow) {
+	f.closed = true
+	e.stopDissect(f)
+}
+
+func (e *Engine) emitFlow(f *flow) {
+	f.dirty = false
+	if f.pkts == 0 {
+		return
+	}
+	pk, by := f.pkts, f.bytes
+	f.pkts, f.bytes = 0, 0
+	if !isUnicastIP(f.F.Server.IP) {
+		// Broadcast and multicast are not servers: the datagrams are
+		// dissected, but there is no communication to record.
+		return
+	}
+	proto := f.F.Protocol
+	if proto == "" {
+		proto = "unknown"
+	}
+	e.emit(Observation{
+		Kind: KindFlow, Time: f.lastTime, Evidence: f.ev,
+		Asset: f.F.Client, Peer: f.F.Server,
+		Protocol: proto, Transport: f.F.Transport.String(), Port: f.F.ServerPort,
+		Packets: pk, Bytes: by,
+	})
+}
