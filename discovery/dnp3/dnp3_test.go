@@ -267,7 +267,7 @@ func TestConformance(t *testing.T) {
 					want[fmt.Sprintf("op %s>%s:%d %s %d x%d", w.Client, w.Server, w.ServerPort, w.Operation, w.Code, w.Count)] = true
 				}
 			}
-			obs := runCapture(t, dir+"/"+capture, New(), NewUDP())
+			obs := runCapture(t, dir+"/"+capture, func() discovery.Dissector { return New() }, func() discovery.Dissector { return NewUDP() })
 			got := map[string]bool{}
 			counts := map[string]int{}
 			for _, o := range obs {
@@ -388,7 +388,7 @@ func TestDeviceAttributesObserved(t *testing.T) {
 // 1815-2012 8.2.1.3), so the wrap is legal. The capture has no Secure
 // Authentication (no function 32/33/131, no g120).
 func TestCommAttributes(t *testing.T) {
-	obs := runCapture(t, testutil.SharedPcap(t, "dnp3/dnp3_example.pcap"), New())
+	obs := runCapture(t, testutil.SharedPcap(t, "dnp3/dnp3_example.pcap"), func() discovery.Dissector { return New() })
 	var frames []uint64
 	for _, o := range obs {
 		if o.Kind == discovery.KindCommAttribute {
