@@ -63,12 +63,15 @@ func (e *Engine) segment(f *flow, dir Direction, seq uint32, payload []byte) {
 	}
 }
 
-// hold keeps an out-of-order segment, or skips the hole when holding more
-// would exceed the bounds.
+// hold keeps an out-of-order segment. When the hole has stayed open for
+// too many segments, or holding more would exceed the bounds, the hole is
+// skipped: framing resumes at the earliest segment after it.
 func (e *Engine) hold(f *flow, dir Direction, seq uint32, payload []byte) {
 	h := &f.half[dir]
 	h.gapSegs++
+	held := false
 	if len(h.ooo) < maxOOOSegs && h.oooBytes+len(payload) <= e.opt.MaxStreamBuffer {
+		held = true
 		// Insert sorted by distance from next; an identical start keeps the longer.
 		d := seq - h.next
 		i := 0
@@ -89,17 +92,17 @@ func (e *Engine) hold(f *flow, dir Direction, seq uint32, payload []byte) {
 		if h.gapSegs <= maxGapSegs {
 			return
 		}
-	} else if len(h.ooo) == 0 {
-		// Cannot hold even one: skip to this segment.
-		e.resync(f, dir, seq)
-		h.next += uint32(len(payload))
-		e.deliver(f, dir, payload)
-		return
 	}
-	// The hole persists: skip to the first held segment.
-	e.resync(f, dir, h.ooo[0].seq)
-	if f.mode != modeNone {
+	first := seq
+	if len(h.ooo) > 0 && h.ooo[0].seq-h.next < seq-h.next {
+		first = h.ooo[0].seq
+	}
+	e.resync(f, dir, first)
+	if len(h.ooo) > 0 {
 		e.drainOOO(f, dir)
+	}
+	if !held && f.mode != modeNone {
+		e.segment(f, dir, seq, payload)
 	}
 }
 
