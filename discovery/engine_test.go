@@ -54,7 +54,7 @@ func TestFraming(t *testing.T) {
 		{name: "retransmission and partial overlap", start: true,
 			segs: [][]byte{
 				tcpEth(cli, srv, 1001, 5001, fACK, p1),
-				tcpEth(cli, srv, 1001, 5001, fACK, p1), // full retransmission
+				tcpEth(cli, srv, 1001, 5001, fACK, p1),              // full retransmission
 				tcpEth(cli, srv, 1004, 5001, fACK, cat(p1[3:], p2)), // overlaps the last 2 bytes of p1
 			},
 			want: []string{"to_server:one", "to_server:two"}},
@@ -85,7 +85,7 @@ func TestFraming(t *testing.T) {
 		{name: "gap in the middle of a pdu drops the partial pdu", start: true,
 			segs: func() [][]byte {
 				out := [][]byte{tcpEth(cli, srv, 1001, 5001, fACK, p3[:4])} // first 4 of 7 bytes
-				seq := uint32(1001 + 7)                                        // bytes 1005..1007 lost
+				seq := uint32(1001 + 7)                                     // bytes 1005..1007 lost
 				for i := 0; i < 40; i++ {
 					out = append(out, tcpEth(cli, srv, seq, 5001, fACK, p1))
 					seq += uint32(len(p1))
@@ -326,15 +326,15 @@ func TestHosts(t *testing.T) {
 	set, _ := testSet(t)
 	r := newRunner(t, set, discovery.EngineOptions{})
 	r.eth(
-		arp(1, "00:1d:9c:00:00:05", "10.0.0.5", "10.0.0.1"),    // request: binding
-		arp(1, "00:1d:9c:00:00:06", "0.0.0.0", "10.0.0.6"),     // probe: MAC only
-		tcpEth(cli, srv, 1, 1, fACK, nil),                      // cli host
-		tcpEth(cli, srv, 2, 1, fACK, nil),                      // again: deduplicated
-		tcpEth(ep{bcast.mac, "10.0.0.99", 1}, srv, 1, 1, fACK, nil), // broadcast source MAC: IP only
+		arp(1, "00:1d:9c:00:00:05", "10.0.0.5", "10.0.0.1"),                                               // request: binding
+		arp(1, "00:1d:9c:00:00:06", "0.0.0.0", "10.0.0.6"),                                                // probe: MAC only
+		tcpEth(cli, srv, 1, 1, fACK, nil),                                                                 // cli host
+		tcpEth(cli, srv, 2, 1, fACK, nil),                                                                 // again: deduplicated
+		tcpEth(ep{bcast.mac, "10.0.0.99", 1}, srv, 1, 1, fACK, nil),                                       // broadcast source MAC: IP only
 		ether(cli, bcast, ipUDP(ep{cli.mac, "0.0.0.0", 68}, ep{bcast.mac, bcast.ip, 67}, []byte("dhcp"))), // 0.0.0.0: MAC only
-		tcpEth(cli, srv, 3, 1, fACK, nil, 10), // VLAN 10
-		tcpEth(cli, srv, 4, 1, fACK, nil, 10), // same VLAN: no new attribute
-		tcpEth(cli, srv, 5, 1, fACK, nil, 100, 20), // QinQ: innermost tag
+		tcpEth(cli, srv, 3, 1, fACK, nil, 10),                                                             // VLAN 10
+		tcpEth(cli, srv, 4, 1, fACK, nil, 10),                                                             // same VLAN: no new attribute
+		tcpEth(cli, srv, 5, 1, fACK, nil, 100, 20),                                                        // QinQ: innermost tag
 	)
 	var got []string
 	for _, o := range r.obs {
