@@ -4,5 +4,12 @@
 package all
 
 import (
-// Protocol packages are added here as they land, one blank import each.
+	_ "github.com/otzone/otzone/discovery/dhcp"
+	_ "github.com/otzone/otzone/discovery/dnp3"
+	_ "github.com/otzone/otzone/discovery/dns"
+	_ "github.com/otzone/otzone/discovery/enip"
+	_ "github.com/otzone/otzone/discovery/lldp"
+	_ "github.com/otzone/otzone/discovery/modbus"
+	_ "github.com/otzone/otzone/discovery/opcua"
+	_ "github.com/otzone/otzone/discovery/s7comm"
 )
