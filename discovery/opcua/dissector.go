@@ -197,8 +197,9 @@ func (s *stream) Parse(pdu []byte, pkt *discovery.PacketInfo, emit discovery.Emi
 		if err != nil {
 			return err
 		}
-		s.attr(pkt, emit, pkt.Src, 2, "opcua.endpoint_url", r.EndpointURL, 0.9)
-		s.attr(pkt, emit, pkt.Src, 2, "opcua.application_uri", r.ServerURI, 0.9)
+		ep, role := sender(pkt)
+		s.attr(pkt, emit, ep, role, "opcua.endpoint_url", r.EndpointURL, 0.9)
+		s.attr(pkt, emit, ep, role, "opcua.application_uri", r.ServerURI, 0.9)
 	case MsgAcknowledge, MsgError:
 		// ERR carries a status and reason for a refused connection; the
 		// inventory has no place for it yet (see doc.go).
@@ -241,7 +242,8 @@ func (s *stream) open(h Header, pdu []byte, pkt *discovery.PacketInfo, emit disc
 	s.serverAttr(pkt, emit, "opcua.security_policy_uri", s.policy, 0.9)
 	s.serverAttr(pkt, emit, "opcua.security_policy", PolicyName(s.policy), 0.9)
 	if len(a.SenderCertificate) > 0 {
-		s.certificate(pkt, emit, pkt.Src, a.SenderCertificate)
+		ep, _ := sender(pkt)
+		s.certificate(pkt, emit, ep, a.SenderCertificate)
 	}
 	if s.policy != policyPrefix+"None" {
 		// The OPN body is asymmetrically encrypted; the mode shows in the
@@ -442,7 +444,8 @@ func (s *stream) service(svc ServiceID, body []byte, pkt *discovery.PacketInfo, 
 	case SvcCreateSessionResponse:
 		r, err := ParseCreateSessionResponse(body)
 		if len(r.ServerCertificate) > 0 {
-			s.certificate(pkt, emit, pkt.Src, r.ServerCertificate)
+			ep, _ := sender(pkt)
+			s.certificate(pkt, emit, ep, r.ServerCertificate)
 		}
 		s.endpoints(pkt, emit, r.Endpoints)
 		return err
@@ -459,10 +462,7 @@ func (s *stream) service(svc ServiceID, body []byte, pkt *discovery.PacketInfo, 
 // endpoints attaches a GetEndpoints / CreateSession endpoint list to the
 // application that sent it (the server, in any sane capture).
 func (s *stream) endpoints(pkt *discovery.PacketInfo, emit discovery.Emit, eps []EndpointDescription) {
-	srv, role := pkt.Src, uint8(2)
-	if pkt.Dir == discovery.ToServer {
-		role = 1
-	}
+	srv, role := sender(pkt)
 	var lastCert []byte
 	for i := range eps {
 		e := &eps[i]
@@ -489,7 +489,7 @@ func (s *stream) endpoints(pkt *discovery.PacketInfo, emit discovery.Emit, eps [
 // the IP literal in its discovery URL; otherwise it is dropped (a host name
 // cannot be tied to an asset here).
 func (s *stream) servers(pkt *discovery.PacketInfo, emit discovery.Emit, apps []ApplicationDescription) {
-	srv := pkt.Src
+	srv, srvRole := sender(pkt)
 	for _, a := range apps {
 		var target discovery.Endpoint
 		conf := float32(0.9)
@@ -515,16 +515,22 @@ func (s *stream) servers(pkt *discovery.PacketInfo, emit discovery.Emit, apps []
 		}
 		role := uint8(3)
 		if target == srv {
-			role = 2
-			if pkt.Dir == discovery.ToServer {
-				role = 1
-			}
+			role = srvRole
 		}
 		s.application(pkt, emit, target, role, a, conf)
 		for _, u := range a.DiscoveryURLs {
 			s.attr(pkt, emit, target, role, "opcua.endpoint_url", u, conf)
 		}
 	}
+}
+
+// sender is the flow endpoint that sent the packet (the flow's record, so
+// that a routed peer keeps the MAC the flow has for it) and its dedup role.
+func sender(pkt *discovery.PacketInfo) (discovery.Endpoint, uint8) {
+	if pkt.Dir == discovery.ToClient {
+		return pkt.Server(), 2
+	}
+	return pkt.Client(), 1
 }
 
 func urlIP(raw string) (netip.Addr, bool) {
