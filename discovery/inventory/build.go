@@ -254,6 +254,11 @@ func saysRouter(key, value string) bool {
 // resolve maps an endpoint to its merge key and, for a sub-addressed
 // device, the key of its gateway. ok is false for endpoints that name no
 // device (broadcast, multicast, nothing).
+//
+// A MAC/IP pair only binds the IP to the MAC when the pair was seen as a
+// source (a host row). A destination pair names the next hop: the IP of
+// a routed destination travels with the router's MAC, so it is resolved
+// by IP (its owner's MAC, a router's own address, or an IP-keyed asset).
 func (m *merger) resolve(e discovery.Endpoint) (key, gateway string, ok bool) {
 	if e.Sub != "" {
 		base := e
@@ -265,16 +270,29 @@ func (m *merger) resolve(e discovery.Endpoint) (key, gateway string, ok bool) {
 		return gw + "|" + e.Sub, gw, true
 	}
 	ip := e.IP.Unmap()
+	if !usableIP(ip) {
+		ip = netip.Addr{}
+	}
 	if e.MAC.IsUnicast() {
 		mi := m.macs[e.MAC]
-		if mi == nil || !mi.router {
+		switch {
+		case !ip.IsValid():
 			return "mac:" + e.MAC.String(), "", true
-		}
-		if !ip.IsValid() || mi.arpIPs[ip] {
-			return "mac:" + e.MAC.String(), "", true
+		case mi != nil && mi.ips[ip] > 0:
+			if !mi.router || mi.arpIPs[ip] {
+				return "mac:" + e.MAC.String(), "", true
+			}
+		default: // not a source binding
+			if _, owned := m.ipOwner[ip]; !owned {
+				if _, r := m.routerIP[ip]; !r && (mi == nil || (len(mi.ips) == 0 && !mi.router)) {
+					// A MAC that never sent from any IP: the
+					// destination is its own address.
+					return "mac:" + e.MAC.String(), "", true
+				}
+			}
 		}
 	}
-	if !usableIP(ip) {
+	if !ip.IsValid() {
 		return "", "", false
 	}
 	if mac, ok := m.ipOwner[ip]; ok {

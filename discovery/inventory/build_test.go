@@ -377,3 +377,43 @@ func TestBuildInterVLANRouterWithoutARPTags(t *testing.T) {
 		t.Errorf("want router, hmi, plc, remote: %d assets", len(inv.Assets))
 	}
 }
+
+func TestBuildNextHopDestination(t *testing.T) {
+	// Captured on a trunk: SCADA (VLAN 20) sends to the RTU (VLAN 10)
+	// through the router, so the request's destination pair is (router
+	// MAC, RTU IP); the RTU's own frames bind its IP to its MAC.
+	// testdata/gen/dnp3.go builds exactly this (frames 23-36 of the demo).
+	router, scada, rtu, quiet := "00:1b:54:10:00:01", "00:0c:29:20:00:23", "00:50:c2:10:00:14", "00:0c:29:99:99:99"
+	inv := build(
+		host(ep(router, "10.10.20.1", ""), "", 1),
+		host(ep(scada, "10.10.20.23", ""), "", 2),
+		host(ep(rtu, "10.10.10.14", ""), "", 3),
+		flow(ep(scada, "10.10.20.23", ""), ep(router, "10.10.10.14", ""), "dnp3", 20000, 5, 500, 4),
+		// A routed destination nobody local owns: an IP-keyed asset.
+		flow(ep(scada, "10.10.20.23", ""), ep(router, "192.0.2.7", ""), "unknown", 443, 1, 60, 5),
+		// A host that never sends: its destination pair is its own.
+		flow(ep(scada, "10.10.20.23", ""), ep(quiet, "10.10.20.99", ""), "unknown", 80, 1, 60, 6),
+	)
+	r := byKey(t, inv, "mac:"+router)
+	if diff := cmp.Diff([]string{"10.10.20.1"}, r.IPs); diff != "" {
+		t.Errorf("router IPs (-want +got):\n%s", diff)
+	}
+	rt := byKey(t, inv, "mac:"+rtu)
+	byKey(t, inv, "ip:192.0.2.7")
+	q := byKey(t, inv, "mac:"+quiet)
+	if diff := cmp.Diff([]string{"10.10.20.99"}, q.IPs); diff != "" {
+		t.Errorf("quiet host IPs: %s", diff)
+	}
+	var found bool
+	for _, c := range inv.Communications {
+		if c.Protocol == "dnp3" {
+			found = true
+			if c.Server != rt.ID {
+				t.Errorf("dnp3 server %s, want the RTU %s", c.Server, rt.ID)
+			}
+		}
+	}
+	if !found {
+		t.Error("no dnp3 communication")
+	}
+}

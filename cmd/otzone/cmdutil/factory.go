@@ -5,11 +5,13 @@ package cmdutil
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"os"
 	"sync"
 	"time"
 
+	"github.com/otzone/otzone/discovery/inventory"
 	"github.com/otzone/otzone/internal/store"
 )
 
@@ -33,6 +35,10 @@ type Factory struct {
 	storeOnce sync.Once
 	store     *store.Store
 	storeErr  error
+	// Classify, when set (root.go wires the rules engine), sets each
+	// asset's device_type, purdue_level and decisions after the merge.
+	Classify func(context.Context, *inventory.Inventory) error
+
 	// OpenStore opens the database; tests may replace it.
 	OpenStore func(ctx context.Context, path string) (*store.Store, error)
 }
@@ -71,4 +77,23 @@ func (f *Factory) Close() error {
 		return f.store.Close()
 	}
 	return nil
+}
+
+// Inventory loads the merged inventory from the database and classifies
+// it: what every command that shows or exports assets starts from.
+func (f *Factory) Inventory(ctx context.Context) (*inventory.Inventory, error) {
+	st, err := f.Store(ctx)
+	if err != nil {
+		return nil, err
+	}
+	inv, err := st.Inventory(ctx, inventory.BuildOptions{Now: f.Now()})
+	if err != nil {
+		return nil, err
+	}
+	if f.Classify != nil {
+		if err := f.Classify(ctx, inv); err != nil {
+			return nil, fmt.Errorf("classify: %w", err)
+		}
+	}
+	return inv, nil
 }

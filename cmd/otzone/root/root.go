@@ -6,7 +6,10 @@ import (
 
 	"github.com/spf13/cobra"
 
+	assetsCmd "github.com/otzone/otzone/cmd/otzone/assets"
 	"github.com/otzone/otzone/cmd/otzone/cmdutil"
+	exportCmd "github.com/otzone/otzone/cmd/otzone/export"
+	ingestCmd "github.com/otzone/otzone/cmd/otzone/ingest"
 	versionCmd "github.com/otzone/otzone/cmd/otzone/version"
 )
 
@@ -62,6 +65,9 @@ or $OTZONE_DB).`,
 	cmd.SetErr(f.IOStreams.ErrOut)
 
 	// ---- Nouns: add yours here, one line each (keep alphabetical). ----
+	cmd.AddCommand(assetsCmd.NewCmdAssets(f))
+	cmd.AddCommand(exportCmd.NewCmdExport(f))
+	cmd.AddCommand(ingestCmd.NewCmdIngest(f, nil))
 	cmd.AddCommand(versionCmd.NewCmdVersion(f, nil))
 	// e.g. cmd.AddCommand(probeCmd.NewCmdProbe(f))
 	// ---- end of nouns ----

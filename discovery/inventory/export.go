@@ -1,0 +1,96 @@
+package inventory
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// WriteJSON writes the inventory as the otzone.inventory/v1 document
+// (CONTRACT.md), indented. encoding/json escapes control characters, and
+// its HTML escaping of <, > and & is kept so the document can be embedded
+// in a web page safely.
+func WriteJSON(w io.Writer, inv *Inventory) error {
+	if inv.Schema == "" {
+		inv.Schema = Schema
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(inv)
+}
+
+// CSVHeader are the columns of WriteCSV, one row per asset. Lists are
+// joined with "; ".
+var CSVHeader = []string{"id", "key", "macs", "ips", "hostnames", "via", "vendor", "model", "firmware", "serial",
+	"device_type", "purdue_level", "services", "sites", "first_seen", "last_seen"}
+
+// WriteCSV writes one row per asset. encoding/csv quotes commas, quotes and
+// newlines; CSVCell defends every text cell against spreadsheet formula
+// injection.
+func WriteCSV(w io.Writer, inv *Inventory) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(CSVHeader); err != nil {
+		return err
+	}
+	for _, a := range inv.Assets {
+		purdue := ""
+		if a.PurdueLevel != nil {
+			purdue = strconv.Itoa(*a.PurdueLevel)
+		}
+		svcs := make([]string, 0, len(a.Services))
+		for _, s := range a.Services {
+			svcs = append(svcs, ServiceString(s))
+		}
+		row := []string{a.ID, a.Key, strings.Join(a.MACs, "; "), strings.Join(a.IPs, "; "), strings.Join(a.Hostnames, "; "),
+			a.Via, a.Vendor, a.Model, a.Firmware, a.Serial, a.DeviceType, purdue, strings.Join(svcs, "; "),
+			strings.Join(a.Sites, "; "), timeString(a.FirstSeen), timeString(a.LastSeen)}
+		for i := range row {
+			row[i] = CSVCell(row[i])
+		}
+		if err := cw.Write(row); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// ServiceString is "modbus/tcp/502 server".
+func ServiceString(s Service) string {
+	if s.Port == 0 {
+		return fmt.Sprintf("%s/%s %s", s.Protocol, s.Transport, s.Role)
+	}
+	return fmt.Sprintf("%s/%s/%d %s", s.Protocol, s.Transport, s.Port, s.Role)
+}
+
+func timeString(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339Nano)
+}
+
+// CSVCell defends a cell against formula injection (OWASP "CSV
+// Injection"): a cell a spreadsheet would evaluate, one starting with
+// = + - @ tab or carriage return, is prefixed with a single quote. Control
+// characters other than tab and newline are replaced by spaces.
+func CSVCell(s string) string {
+	if s == "" {
+		return s
+	}
+	s = strings.Map(func(r rune) rune {
+		if (r < 0x20 && r != '\t' && r != '\n' && r != '\r') || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, s)
+	switch s[0] {
+	case '=', '+', '-', '@', '\t', '\r':
+		return "'" + s
+	}
+	return s
+}
