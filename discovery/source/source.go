@@ -120,7 +120,7 @@ func (c *counter) Read(p []byte) (int, error) {
 // input is the decompressed byte stream a record reader parses.
 type input struct {
 	name  string
-	file  *os.File
+	file  io.Closer // nil for OpenReader
 	cnt   *counter
 	gz    *gzip.Reader
 	br    *bufio.Reader
@@ -134,6 +134,9 @@ func (in *input) Progress() (int64, int64) { return in.cnt.n.Load(), in.total }
 func (in *input) Close() error {
 	if in.gz != nil {
 		in.gz.Close()
+	}
+	if in.file == nil {
+		return nil
 	}
 	return in.file.Close()
 }
@@ -198,11 +201,30 @@ func Open(path string) (Reader, error) {
 		f.Close()
 		return nil, fmt.Errorf("%s: is a directory", path)
 	}
-	in := &input{name: path, file: f, total: st.Size(), cnt: &counter{r: f}}
-	in.br = bufio.NewReaderSize(in.cnt, bufSize)
+	rd, err := newReader(path, f, f, st.Size())
+	if err != nil {
+		return nil, err
+	}
+	return rd, nil
+}
+
+// OpenReader reads a capture from r (standard input, a socket, a test
+// buffer); name is used in errors and size (0 if unknown) in Progress.
+// Closing the Reader does not close r.
+func OpenReader(name string, r io.Reader, size int64) (Reader, error) {
+	return newReader(name, r, nil, size)
+}
+
+func newReader(path string, r io.Reader, c io.Closer, size int64) (Reader, error) {
+	in := &input{name: path, file: c, total: size, cnt: &counter{r: r}}
+	n := bufSize
+	if size > 0 && size < int64(n) {
+		n = max(int(size), 4096) // a small file needs no megabyte buffer
+	}
+	in.br = bufio.NewReaderSize(in.cnt, n)
 	magic, err := in.br.Peek(4)
 	if len(magic) == 0 {
-		f.Close()
+		in.Close()
 		if err != nil && err != io.EOF {
 			return nil, fmt.Errorf("%s: %w", path, err)
 		}
@@ -211,7 +233,7 @@ func Open(path string) (Reader, error) {
 	if isGzipMagic(magic) {
 		gz, err := gzip.NewReader(in.br)
 		if err != nil {
-			f.Close()
+			in.Close()
 			return nil, fmt.Errorf("%s: gzip: %w", path, err)
 		}
 		in.gz = gz
