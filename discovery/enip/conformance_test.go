@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/otzone/otzone/discovery"
+	"github.com/otzone/otzone/discovery/internal/ittest"
 	"github.com/otzone/otzone/internal/testutil"
 )
 
@@ -99,8 +100,9 @@ func TestConformance(t *testing.T) {
 			if err := json.Unmarshal(raw, &or); err != nil {
 				t.Fatal(err)
 			}
-			h := newHarness(t, func() discovery.Dissector { return New() }, func() discovery.Dissector { return NewUDP() })
-			h.runFile(t, path)
+			h := ittest.Run(t, testutil.ReadFrames(t, path), name, New(), NewUDP())
+			h.NoErrors()
+			h.CheckObservations()
 
 			// servers
 			wantS, gotS := map[string]int{}, map[string]int{}
@@ -119,7 +121,7 @@ func TestConformance(t *testing.T) {
 				}
 			}
 			gotW := map[string]int{}
-			for _, o := range h.obs {
+			for _, o := range h.Obs {
 				switch {
 				case o.Kind == discovery.KindService && o.Role == "server" && o.Protocol == ProtoENIP:
 					gotS[fmt.Sprintf("%s:%d/%s", o.Asset.IP, o.Port, o.Transport)] = 1
@@ -142,9 +144,6 @@ func TestConformance(t *testing.T) {
 				if s.recall() < 0.95 || s.precision() < 0.95 {
 					t.Errorf("%s below 0.95:\n  %s", c.what, strings.Join(diff, "\n  "))
 				}
-			}
-			if h.errs > 0 {
-				t.Logf("%d parse errors", h.errs)
 			}
 		})
 	}

@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"net/netip"
 	"strconv"
-	"strings"
 
 	"github.com/otzone/otzone/discovery"
+	"github.com/otzone/otzone/discovery/internal/wirestr"
 )
 
 func init() {
@@ -406,19 +406,6 @@ func listIdentityReply(body []byte, pkt *discovery.PacketInfo, st *flowState, tr
 	return nil
 }
 
-// CleanString copies a wire string, dropping NULs, padding and control
-// characters, capped at 256 bytes.
-func CleanString(b []byte) string {
-	const max = 256
-	out := make([]byte, 0, min(len(b), max))
-	for _, c := range b {
-		if c < 0x20 || c == 0x7F {
-			continue
-		}
-		out = append(out, c)
-		if len(out) == max {
-			break
-		}
-	}
-	return strings.TrimSpace(strings.ToValidUTF8(string(out), "\uFFFD"))
-}
+// CleanString copies a wire string for storage (wirestr.Clean: NULs and
+// padding trimmed, control characters replaced, capped at 256 bytes).
+func CleanString(b []byte) string { return wirestr.Clean(b) }

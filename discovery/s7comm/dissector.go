@@ -291,7 +291,13 @@ func (s *stream) attr(pkt *discovery.PacketInfo, key, val string, emit discovery
 		return
 	}
 	s.emitted[key] = val
-	o := pkt.Obs(discovery.KindAttribute, pkt.Server())
+	// the fact comes in the server's reply: its source is the device as
+	// seen on the wire (its own MAC even when the client is routed)
+	dev := pkt.Server()
+	if pkt.Dir == discovery.ToClient {
+		dev = pkt.Src
+	}
+	o := pkt.Obs(discovery.KindAttribute, dev)
 	o.Protocol, o.Key, o.Value, o.Confidence = s.proto.name(), key, val, 0.95
 	emit(o)
 }
