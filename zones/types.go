@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/otzone/otzone/rules"
 )
 
 // Schema is the version tag of the zones export (CONTRACT.md).
@@ -782,29 +784,14 @@ func levelKey(p *int) int {
 }
 
 // posErr is an error at a YAML node's position; the file name is added by
-// the caller (ParseModel wraps it as "FILE:LINE:COL: ...").
+// the caller (ParseModel names it: "FILE:LINE:COL: ...").
 func posErr(n *yaml.Node, format string, args ...any) error {
 	return &PosError{Line: n.Line, Column: n.Column, Msg: fmt.Sprintf(format, args...)}
 }
 
-// PosError is an error at a line and column of an input file.
-type PosError struct {
-	File         string
-	Line, Column int
-	Msg          string
-}
-
-func (e *PosError) Error() string {
-	switch {
-	case e.File != "" && e.Line > 0:
-		return fmt.Sprintf("%s:%d:%d: %s", e.File, e.Line, e.Column, e.Msg)
-	case e.File != "":
-		return e.File + ": " + e.Msg
-	case e.Line > 0:
-		return fmt.Sprintf("%d:%d: %s", e.Line, e.Column, e.Msg)
-	}
-	return e.Msg
-}
+// PosError is an error at a line and column of an input file (the rules
+// package's, shared so that both file kinds report alike).
+type PosError = rules.PosError
 
 // MemberMatch is one membership clause of a declared zone: an asset belongs
 // when it matches any non-empty list of the clause (an IP in a CIDR, one of
