@@ -1,0 +1,75 @@
+package probe
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// Rate defaults and hard caps (requests per second).
+const (
+	DefaultRate        = 10
+	DefaultPerHostRate = 2
+	MaxRate            = 100
+	MaxPerHostRate     = 20
+)
+
+// Pacer spaces requests: at most rate per second overall and perHost per
+// second to any one host, with no bursts (each request takes the next free
+// slot of both schedules). It is safe for concurrent use.
+type Pacer struct {
+	global, perHost time.Duration
+
+	mu         sync.Mutex
+	nextGlobal time.Time
+	nextHost   map[string]time.Time
+	now        func() time.Time
+}
+
+// NewPacer checks the rates against the caps and returns a pacer.
+func NewPacer(rate, perHost float64) (*Pacer, error) {
+	if !(rate > 0) || rate > MaxRate {
+		return nil, fmt.Errorf("rate %g: want more than 0 and at most %d requests/s", rate, MaxRate)
+	}
+	if !(perHost > 0) || perHost > MaxPerHostRate {
+		return nil, fmt.Errorf("per-host rate %g: want more than 0 and at most %d requests/s", perHost, MaxPerHostRate)
+	}
+	return &Pacer{
+		global:   time.Duration(float64(time.Second) / rate),
+		perHost:  time.Duration(float64(time.Second) / perHost),
+		nextHost: map[string]time.Time{},
+		now:      time.Now,
+	}, nil
+}
+
+// Interval returns the spacing of the global and per-host schedules.
+func (p *Pacer) Interval() (global, perHost time.Duration) { return p.global, p.perHost }
+
+// Wait blocks until a request to host may be sent, or ctx ends.
+func (p *Pacer) Wait(ctx context.Context, host string) error {
+	p.mu.Lock()
+	now := p.now()
+	slot := now
+	if p.nextGlobal.After(slot) {
+		slot = p.nextGlobal
+	}
+	if h := p.nextHost[host]; h.After(slot) {
+		slot = h
+	}
+	p.nextGlobal = slot.Add(p.global)
+	p.nextHost[host] = slot.Add(p.perHost)
+	p.mu.Unlock()
+	d := slot.Sub(now)
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
