@@ -33,6 +33,7 @@ type seenKey struct {
 	port       uint16
 	role       string
 	key, value string
+	conf       float32 // a device's own word and a table lookup are separate facts
 }
 
 // New returns a BACnet dissector.
@@ -48,7 +49,7 @@ func (*Dissector) Ports() []discovery.Port {
 func (*Dissector) Frames() []discovery.FrameMatch { return []discovery.FrameMatch{{DSAP: DSAP}} }
 
 // Heuristic: a BVLC header whose length equals the datagram (on port 47808
-// it may be shorter, see BVLC.Short) and an NPDU
+// it may differ, see BVLC.Mismatch) and an NPDU
 // version 1 with its reserved bits clear is specific enough for any port
 // (BACnet/IP often runs on 47809-47823).
 func (*Dissector) Heuristic() bool { return true }
@@ -59,7 +60,7 @@ func (*Dissector) Detect(data []byte, pkt *discovery.PacketInfo) discovery.Verdi
 	if err != nil {
 		return discovery.No
 	}
-	if bv.Short && (pkt == nil || pkt.SrcPort != Port && pkt.DstPort != Port) {
+	if bv.Mismatch && (pkt == nil || pkt.SrcPort != Port && pkt.DstPort != Port) {
 		return discovery.No // on other ports the length must match exactly
 	}
 	switch {
@@ -286,7 +287,7 @@ func (d *Dissector) service(m *msg, ep discovery.Endpoint, port uint16, role str
 }
 
 func (d *Dissector) attr(m *msg, ep discovery.Endpoint, key, value string, conf float32) {
-	if !d.once(seenKey{kind: discovery.KindAttribute, ep: ep, key: key, value: value}) {
+	if !d.once(seenKey{kind: discovery.KindAttribute, ep: ep, key: key, value: value, conf: conf}) {
 		return
 	}
 	o := m.pkt.Obs(discovery.KindAttribute, ep)

@@ -62,11 +62,12 @@ func (f BVLCFunction) HasNPDU() bool {
 type BVLC struct {
 	Function BVLCFunction
 	Length   uint16
-	// Short is set when Length is less than the datagram: some senders get
-	// it wrong (bacnet_example.pcap frame 572 says 17 in a 25-byte
-	// datagram whose APDU runs to the end). Like Wireshark, the parsers
-	// then read the whole datagram.
-	Short bool
+	// Mismatch is set when Length differs from the datagram's length:
+	// some senders get it wrong (bacnet_example.pcap frame 572 says 17 in a
+	// 25-byte datagram whose APDU runs to the end, frame 573 says 17 in a
+	// 13-byte one). Like Wireshark, the parsers then read the datagram as
+	// it is.
+	Mismatch bool
 	// OriginalSource is the B/IP address (4-byte IPv4 + port) of the device
 	// a BBMD forwarded the NPDU for (Forwarded-NPDU only).
 	OriginalSource [6]byte
@@ -74,8 +75,8 @@ type BVLC struct {
 	Payload []byte
 }
 
-// ParseBVLC decodes a BACnet/IP datagram's BVLL header. The length field
-// may not exceed the datagram's length (see BVLC.Short).
+// ParseBVLC decodes a BACnet/IP datagram's BVLL header. A length field
+// that differs from the datagram's is flagged (BVLC.Mismatch), not refused.
 func ParseBVLC(b []byte) (BVLC, error) {
 	var v BVLC
 	if len(b) < 4 {
@@ -86,8 +87,8 @@ func ParseBVLC(b []byte) (BVLC, error) {
 	}
 	v.Function = BVLCFunction(b[1])
 	v.Length = binary.BigEndian.Uint16(b[2:4])
-	v.Short = int(v.Length) < len(b)
-	if int(v.Length) > len(b) || v.Length < 4 || v.Function > BVLCSecureBVLL {
+	v.Mismatch = int(v.Length) != len(b)
+	if v.Length < 4 || v.Function > BVLCSecureBVLL {
 		return v, fmt.Errorf("%w: function %#02x, length %d in a %d-byte datagram", ErrBVLC, b[1], v.Length, len(b))
 	}
 	v.Payload = b[4:]
