@@ -70,6 +70,7 @@ func runList(ctx context.Context, opts *ListOptions) error {
 	}
 	tp := cmdutil.NewTablePrinter(opts.IO)
 	tp.Header("ID", "IP", "MAC", "NAME", "VENDOR", "MODEL", "FIRMWARE", "TYPE", "SERVICES")
+	tp.Fixed(0, 1, 2)
 	for _, a := range inv.Assets {
 		tp.AddField(a.ID)
 		tp.AddField(strings.Join(a.IPs, ","))

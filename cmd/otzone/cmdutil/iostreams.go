@@ -19,6 +19,7 @@ type IOStreams struct {
 	stdoutTTY bool
 	stderrTTY bool
 	colour    bool
+	width     int
 	// Quiet silences progress output (--quiet).
 	Quiet bool
 }
@@ -60,8 +61,14 @@ func (s *IOStreams) SetColorEnabled(v bool) { s.colour = v }
 // on a terminal and never with --quiet.
 func (s *IOStreams) ShowProgress() bool { return s.stderrTTY && !s.Quiet }
 
+// SetTerminalWidth fixes the width tables are fitted to (tests).
+func (s *IOStreams) SetTerminalWidth(w int) { s.width = w }
+
 // TerminalWidth is stdout's width, 80 when unknown.
 func (s *IOStreams) TerminalWidth() int {
+	if s.width > 0 {
+		return s.width
+	}
 	if f, ok := s.Out.(*os.File); ok && s.stdoutTTY {
 		if w, _, err := term.GetSize(int(f.Fd())); err == nil && w > 0 {
 			return w

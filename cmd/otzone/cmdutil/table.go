@@ -18,6 +18,18 @@ type TablePrinter struct {
 	header  []string
 	rows    [][]string
 	current []string
+	fixed   map[int]bool
+}
+
+// Fixed marks columns (0-based) that are never truncated to fit the
+// terminal: identifiers a person copies (ids, addresses).
+func (t *TablePrinter) Fixed(cols ...int) {
+	if t.fixed == nil {
+		t.fixed = map[int]bool{}
+	}
+	for _, c := range cols {
+		t.fixed[c] = true
+	}
 }
 
 // NewTablePrinter returns a printer for ios.Out.
@@ -74,13 +86,13 @@ func (t *TablePrinter) Render() error {
 		return n
 	}
 	for total() > t.maxW {
-		wi := 0
+		wi := -1
 		for i, w := range widths {
-			if w > widths[wi] {
+			if !t.fixed[i] && (wi < 0 || w > widths[wi]) {
 				wi = i
 			}
 		}
-		if widths[wi] <= 8 {
+		if wi < 0 || widths[wi] <= 8 {
 			break
 		}
 		widths[wi]--
