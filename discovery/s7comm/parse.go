@@ -296,11 +296,11 @@ func ParseModuleIdent(it []byte) (ModuleIdent, bool) {
 	}, true
 }
 
-// Firmware formats the version of an index 0x0007 (or 0x0006/0x0001)
-// record: Ausbg's high byte is the letter ('V'), its low byte the major
-// version; Ausbe holds minor and patch ("V3.2.6"). It returns "" when the
-// record does not hold a version letter (index 0x0081, the boot loader,
-// encodes something else: a scanner once reported it as firmware).
+// Firmware formats a record's version: Ausbg's high byte is a letter
+// ('V'), its low byte the major version; Ausbe holds minor and patch
+// ("V3.2.6"). It returns "" when there is no letter. Only index 0x0007
+// (basic firmware) is the CPU firmware: index 0x0081 is the boot loader
+// ("A32.9.9"-like values), which a scanner once reported as firmware.
 func (m ModuleIdent) Firmware() string {
 	letter := byte(m.Ausbg >> 8)
 	if letter < 'A' || letter > 'Z' {
