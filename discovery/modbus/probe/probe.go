@@ -351,7 +351,11 @@ func (p *hostProbe) unit(ctx context.Context, u uint8, router *modbus.UnitRouter
 	note := func(err error) (stop error) {
 		var ex *ExceptionError
 		if errors.As(err, &ex) {
-			ur.Exceptions = append(ur.Exceptions, ex.Function.String()+": "+ex.Code.String())
+			name := ex.Function.String()
+			if ex.Function == modbus.FCEncapsulatedInterface {
+				name = "read_device_identification"
+			}
+			ur.Exceptions = append(ur.Exceptions, name+": "+ex.Code.String())
 			return nil
 		}
 		return err
