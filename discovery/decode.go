@@ -308,17 +308,29 @@ func (e *Engine) ipv4(b []byte, depth int) {
 	p := &e.pkt
 	p.Src.IP = netip.AddrFrom4([4]byte(b[12:16]))
 	p.Dst.IP = netip.AddrFrom4([4]byte(b[16:20]))
-	e.host(p.Src.MAC, p.Src.IP)
 	frag := binary.BigEndian.Uint16(b[6:])
 	first := false
 	if frag&0x3fff != 0 { // more-fragments flag or an offset
 		e.st.Fragments++
 		if frag&0x1fff != 0 {
+			e.host(p.Src.MAC, p.Src.IP)
 			return // not the first fragment: no transport header
 		}
 		first = true
 	}
+	// The source host is recorded by the flow lookup (cached per flow) or,
+	// for other packets, by ipHost.
+	e.hostPending = true
 	e.transport(b[9], b[ihl:], first, depth)
+	e.ipHost()
+}
+
+// ipHost records the IP packet's source host unless the flow lookup did.
+func (e *Engine) ipHost() {
+	if e.hostPending {
+		e.hostPending = false
+		e.host(e.pkt.Src.MAC, e.pkt.Src.IP)
+	}
 }
 
 // ipv6 decodes an IPv6 header (RFC 8200) and its extension headers.
@@ -334,7 +346,8 @@ func (e *Engine) ipv6(b []byte, depth int) {
 	p := &e.pkt
 	p.Src.IP = netip.AddrFrom16([16]byte(b[8:24]))
 	p.Dst.IP = netip.AddrFrom16([16]byte(b[24:40]))
-	e.host(p.Src.MAC, p.Src.IP)
+	e.hostPending = true
+	defer e.ipHost()
 	next := b[6]
 	b = b[40:]
 	first := false
@@ -417,6 +430,7 @@ func (e *Engine) transport(proto uint8, b []byte, fragment bool, depth int) {
 			// VXLAN (RFC 7348): flags with the I bit, 24-bit VNI, then an
 			// Ethernet frame. The tunnel itself is not a plant flow.
 			if len(b) >= 8 && b[0]&0x08 != 0 {
+				e.ipHost()
 				e.ether(b[8:], depth+1)
 				return
 			}
@@ -424,6 +438,7 @@ func (e *Engine) transport(proto uint8, b []byte, fragment bool, depth int) {
 		e.udp(b, fragment)
 	case 47:
 		if depth < maxEncapsDep && !fragment {
+			e.ipHost()
 			e.gre(b, depth)
 		}
 	}

@@ -1,6 +1,8 @@
 package discovery
 
 import (
+	"crypto/rand"
+	"encoding/binary"
 	"fmt"
 	"log/slog"
 	"net/netip"
@@ -80,7 +82,8 @@ type Engine struct {
 	names     []string
 	pdus      []uint64
 
-	flows      map[flowKey]*flow
+	flows      map[uint64]*flow // by hash, chained through flow.hnext
+	nflows     int
 	head, tail *flow // LRU: head is the most recently seen
 	free       []*flow
 	dirty      []*flow
@@ -90,11 +93,15 @@ type Engine struct {
 	hostDirty []int32
 	vlans     map[vlanKey]struct{}
 
-	pkt        PacketInfo
-	now        int64 // latest packet time seen, Unix ns
-	wire       uint64
-	sinceCheck int
-	st         EngineStats
+	pkt         PacketInfo
+	pktNS       int64 // current packet time, Unix ns
+	hostPending bool  // the current IP packet's source host is not recorded yet
+	hostGen     uint32
+	seed        [3]uint64 // flow hash seeds
+	now         int64     // latest packet time seen, Unix ns
+	wire        uint64
+	sinceCheck  int
+	st          EngineStats
 }
 
 type hostKey struct {
@@ -153,7 +160,7 @@ func NewEngine(set *Set, emit Emit, opt EngineOptions) *Engine {
 		frameDSAP: map[uint8]FrameDissector{},
 		frameSNAP: map[uint64]FrameDissector{},
 		index:     map[string]int{},
-		flows:     map[flowKey]*flow{},
+		flows:     map[uint64]*flow{},
 		hosts:     map[hostKey]int32{},
 		vlans:     map[vlanKey]struct{}{},
 	}
@@ -164,6 +171,13 @@ func NewEngine(set *Set, emit Emit, opt EngineOptions) *Engine {
 		}
 	}
 	e.pdus = make([]uint64, len(e.names))
+	var sb [24]byte
+	if _, err := rand.Read(sb[:]); err != nil {
+		panic(err) // crypto/rand never fails on supported platforms
+	}
+	for i := range e.seed {
+		e.seed[i] = binary.LittleEndian.Uint64(sb[i*8:]) | 1
+	}
 	for _, fd := range set.Frames {
 		for _, m := range fd.Frames() {
 			switch {
@@ -200,9 +214,11 @@ func (e *Engine) Packet(data []byte, ci gopacket.CaptureInfo, lt layers.LinkType
 	e.st.Bytes += e.wire
 	p := &e.pkt
 	*p = PacketInfo{Evidence: ev, Time: ci.Timestamp}
-	if ns := ci.Timestamp.UnixNano(); ns > e.now {
-		e.now = ns
+	e.pktNS = ci.Timestamp.UnixNano()
+	if e.pktNS > e.now {
+		e.now = e.pktNS
 	}
+	e.hostPending = false
 	e.decodeLink(data, lt)
 	e.pkt.Flow = nil
 	if e.sinceCheck++; e.sinceCheck >= evictEvery {
@@ -215,7 +231,7 @@ func (e *Engine) Packet(data []byte, ci gopacket.CaptureInfo, lt layers.LinkType
 // (unspecified, multicast, broadcast) is dropped from the pair; nothing is
 // recorded when both are. The first sighting is emitted at once; later
 // sightings refresh last-seen, emitted by Flush.
-func (e *Engine) host(mac MAC, ip netip.Addr) {
+func (e *Engine) host(mac MAC, ip netip.Addr) int32 {
 	if !mac.IsUnicast() {
 		mac = MAC{}
 	}
@@ -223,45 +239,80 @@ func (e *Engine) host(mac MAC, ip netip.Addr) {
 		ip = netip.Addr{}
 	}
 	if mac.IsZero() && !ip.IsValid() {
-		return
+		return -1
 	}
 	k := hostKey{mac, ip}
 	p := &e.pkt
 	i, ok := e.hosts[k]
 	if !ok {
 		if len(e.hostEnt) >= e.opt.MaxHosts {
-			e.flushHosts()
-			clear(e.hosts)
-			clear(e.vlans)
-			e.hostEnt = e.hostEnt[:0]
+			e.resetHosts()
 		}
 		i = int32(len(e.hostEnt))
 		e.hosts[k] = i
 		e.hostEnt = append(e.hostEnt, hostEntry{key: k, last: p.Time, ev: p.Evidence})
 		e.emit(Observation{Kind: KindHost, Time: p.Time, Evidence: p.Evidence, Asset: Endpoint{MAC: mac, IP: ip}})
-	} else {
-		h := &e.hostEnt[i]
-		if p.Time.After(h.last) {
-			h.last = p.Time
-			h.ev = p.Evidence
-			if !h.dirty {
-				h.dirty = true
-				e.hostDirty = append(e.hostDirty, i)
-			}
+		if p.VLAN != 0 {
+			e.hostVLAN(i)
+		}
+		return i
+	}
+	e.seen(i)
+	return i
+}
+
+// seen refreshes host entry i for the current packet.
+func (e *Engine) seen(i int32) {
+	p := &e.pkt
+	h := &e.hostEnt[i]
+	if p.Time.After(h.last) {
+		h.last = p.Time
+		h.ev = p.Evidence
+		if !h.dirty {
+			h.dirty = true
+			e.hostDirty = append(e.hostDirty, i)
 		}
 	}
-	if p.VLAN != 0 {
-		h := &e.hostEnt[i]
-		if h.lastVLAN != p.VLAN {
-			h.lastVLAN = p.VLAN
-			vk := vlanKey{k, p.VLAN}
-			if _, seen := e.vlans[vk]; !seen {
-				e.vlans[vk] = struct{}{}
-				e.emit(Observation{Kind: KindAttribute, Time: p.Time, Evidence: p.Evidence,
-					Asset: Endpoint{MAC: mac, IP: ip}, Key: "net.vlan", Value: strconv.Itoa(int(p.VLAN))})
-			}
+	if p.VLAN != 0 && h.lastVLAN != p.VLAN {
+		e.hostVLAN(i)
+	}
+}
+
+// hostVLAN emits net.vlan once per host and VLAN.
+func (e *Engine) hostVLAN(i int32) {
+	p := &e.pkt
+	h := &e.hostEnt[i]
+	h.lastVLAN = p.VLAN
+	vk := vlanKey{h.key, p.VLAN}
+	if _, seen := e.vlans[vk]; !seen {
+		e.vlans[vk] = struct{}{}
+		e.emit(Observation{Kind: KindAttribute, Time: p.Time, Evidence: p.Evidence,
+			Asset: Endpoint{MAC: h.key.mac, IP: h.key.ip}, Key: "net.vlan", Value: strconv.Itoa(int(p.VLAN))})
+	}
+}
+
+// flowHost records the current packet's source host through the flow's
+// cache of its two endpoints' host entries, saving the host map lookup.
+func (e *Engine) flowHost(f *flow, dir Direction) {
+	e.hostPending = false
+	p := &e.pkt
+	c := &f.hostCache[dir]
+	if c.gen == e.hostGen && c.idx >= 0 {
+		if k := &e.hostEnt[c.idx].key; k.mac == p.Src.MAC && k.ip == p.Src.IP {
+			e.seen(c.idx)
+			return
 		}
 	}
+	c.idx = e.host(p.Src.MAC, p.Src.IP)
+	c.gen = e.hostGen
+}
+
+func (e *Engine) resetHosts() {
+	e.flushHosts()
+	clear(e.hosts)
+	clear(e.vlans)
+	e.hostEnt = e.hostEnt[:0]
+	e.hostGen++
 }
 
 func (e *Engine) flushHosts() {
@@ -302,17 +353,16 @@ func (e *Engine) Close() {
 	}
 	e.head, e.tail = nil, nil
 	clear(e.flows)
+	e.nflows = 0
 	e.free = e.free[:0]
-	clear(e.hosts)
-	clear(e.vlans)
-	e.hostEnt = e.hostEnt[:0]
+	e.resetHosts()
 	e.now = 0
 }
 
 // Stats returns the counters.
 func (e *Engine) Stats() EngineStats {
 	s := e.st
-	s.ActiveFlows = len(e.flows)
+	s.ActiveFlows = e.nflows
 	s.Hosts = len(e.hosts)
 	s.PDUs = make(map[string]uint64, len(e.names))
 	for i, n := range e.names {

@@ -2,8 +2,15 @@ package discovery
 
 import (
 	"encoding/binary"
+	"math/bits"
 	"time"
 )
+
+// hostRef caches a flow endpoint's host entry (valid while gen matches).
+type hostRef struct {
+	idx int32
+	gen uint32
+}
 
 // flowKey is a normalised 5-tuple: side a is the lesser (address, port).
 type flowKey struct {
@@ -23,6 +30,9 @@ const (
 type flow struct {
 	F          Flow
 	key        flowKey
+	hash       uint64
+	hnext      *flow // hash chain
+	hostCache  [2]hostRef
 	clientIsA  bool
 	prev, next *flow
 	dirty      bool
@@ -131,9 +141,13 @@ func (e *Engine) lookup(proto uint8, tcpFlags uint8) (*flow, Direction) {
 	} else {
 		k.a, k.pa, k.b, k.pb = dst, p.DstPort, src, p.SrcPort
 	}
-	f := e.flows[k]
+	hash := e.hashKey(&k)
+	f := e.flows[hash]
+	for f != nil && f.key != k {
+		f = f.hnext
+	}
 	if f == nil {
-		f = e.newFlow(k)
+		f = e.newFlow(k, hash)
 		clientIsSrc := e.clientIsSrc(proto, tcpFlags)
 		f.clientIsA = clientIsSrc == srcIsA
 		e.setEndpoints(f, clientIsSrc)
@@ -141,14 +155,31 @@ func (e *Engine) lookup(proto uint8, tcpFlags uint8) (*flow, Direction) {
 	} else {
 		e.touch(f)
 	}
-	ns := p.Time.UnixNano()
-	if ns > f.last {
-		f.last = ns
+	if e.pktNS > f.last {
+		f.last = e.pktNS
 	}
+	dir := ToClient
 	if srcIsA == f.clientIsA {
-		return f, ToServer
+		dir = ToServer
 	}
-	return f, ToClient
+	e.flowHost(f, dir)
+	return f, dir
+}
+
+// hashKey mixes a flow key with the engine's random seeds (so crafted
+// traffic cannot aim at one hash chain).
+func (e *Engine) hashKey(k *flowKey) uint64 {
+	a0, a1 := binary.LittleEndian.Uint64(k.a[:8]), binary.LittleEndian.Uint64(k.a[8:])
+	b0, b1 := binary.LittleEndian.Uint64(k.b[:8]), binary.LittleEndian.Uint64(k.b[8:])
+	ports := uint64(k.pa)<<24 | uint64(k.pb)<<8 | uint64(k.proto)
+	h := mix(a0^e.seed[0], a1^e.seed[1])
+	h = mix(h^b0, b1^e.seed[2])
+	return mix(h^ports, e.seed[0])
+}
+
+func mix(a, b uint64) uint64 {
+	hi, lo := bits.Mul64(a, b)
+	return hi ^ lo
 }
 
 func less(a [16]byte, pa uint16, b [16]byte, pb uint16) bool {
@@ -243,19 +274,20 @@ func (e *Engine) restart(f *flow, _ Direction) {
 	if f.dirty && f.pkts > 0 {
 		e.emitFlow(f)
 	}
-	k := f.key
+	k, hash, hnext := f.key, f.hash, f.hnext
 	prev, next := f.prev, f.next
 	e.resetFlow(f)
-	f.key, f.prev, f.next = k, prev, next
+	f.key, f.hash, f.hnext, f.prev, f.next = k, hash, hnext, prev, next
+	f.hostCache = [2]hostRef{{-1, 0}, {-1, 0}}
 	p := &e.pkt
 	f.clientIsA = less(p.Src.IP.As16(), p.SrcPort, p.Dst.IP.As16(), p.DstPort)
 	e.setEndpoints(f, true)
 	e.attach(f)
-	f.last = p.Time.UnixNano()
+	f.last = e.pktNS
 }
 
-func (e *Engine) newFlow(k flowKey) *flow {
-	if len(e.flows) >= e.opt.MaxFlows && e.tail != nil {
+func (e *Engine) newFlow(k flowKey, hash uint64) *flow {
+	if e.nflows >= e.opt.MaxFlows && e.tail != nil {
 		e.st.FlowsEvictedFull++
 		e.evict(e.tail)
 	}
@@ -266,8 +298,11 @@ func (e *Engine) newFlow(k flowKey) *flow {
 	} else {
 		f = &flow{}
 	}
-	f.key = k
-	e.flows[k] = f
+	f.key, f.hash = k, hash
+	f.hnext = e.flows[hash]
+	e.flows[hash] = f
+	e.nflows++
+	f.hostCache = [2]hostRef{{-1, 0}, {-1, 0}}
 	// push front
 	f.prev, f.next = nil, e.head
 	if e.head != nil {
@@ -321,7 +356,22 @@ func (e *Engine) evict(f *flow) {
 	} else {
 		e.tail = f.prev
 	}
-	delete(e.flows, f.key)
+	// unlink from the hash chain
+	if head := e.flows[f.hash]; head == f {
+		if f.hnext == nil {
+			delete(e.flows, f.hash)
+		} else {
+			e.flows[f.hash] = f.hnext
+		}
+	} else {
+		for q := head; q != nil; q = q.hnext {
+			if q.hnext == f {
+				q.hnext = f.hnext
+				break
+			}
+		}
+	}
+	e.nflows--
 	e.release(f)
 	e.free = append(e.free, f)
 }
