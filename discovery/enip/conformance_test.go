@@ -100,9 +100,19 @@ func TestConformance(t *testing.T) {
 			if err := json.Unmarshal(raw, &or); err != nil {
 				t.Fatal(err)
 			}
-			h := ittest.Run(t, testutil.ReadFrames(t, path), name, New(), NewUDP())
-			h.NoErrors()
-			h.CheckObservations()
+			for _, via := range []string{"ittest", "engine"} {
+				t.Run(via, func(t *testing.T) {
+					obs := observe(t, path, name, via, New(), NewUDP())
+					check(t, name, &or, obs)
+				})
+			}
+		})
+	}
+}
+
+func check(t *testing.T, name string, or *oracle, obs []discovery.Observation) {
+	{
+		{
 
 			// servers
 			wantS, gotS := map[string]int{}, map[string]int{}
@@ -121,11 +131,11 @@ func TestConformance(t *testing.T) {
 				}
 			}
 			gotW := map[string]int{}
-			for _, o := range h.Obs {
+			for _, o := range obs {
 				switch {
 				case o.Kind == discovery.KindService && o.Role == "server" && o.Protocol == ProtoENIP:
 					gotS[fmt.Sprintf("%s:%d/%s", o.Asset.IP, o.Port, o.Transport)] = 1
-				case o.Kind == discovery.KindAttribute && o.Key != "enip.vendor_name" && o.Key != "enip.device_type_name" && o.Key != "enip.socket_address":
+				case o.Kind == discovery.KindAttribute && o.Protocol == ProtoENIP && o.Key != "enip.vendor_name" && o.Key != "enip.device_type_name" && o.Key != "enip.socket_address":
 					gotI[o.Asset.IP.String()+" "+o.Key+"="+o.Value] = 1
 				case o.Kind == discovery.KindOperation && isWriteClass(o.Op.Class):
 					gotW[fmt.Sprintf("%s %s %s->%s:%d", o.Protocol, o.Op.Name, o.Asset.IP, o.Peer.IP, o.Port)]++
@@ -145,6 +155,37 @@ func TestConformance(t *testing.T) {
 					t.Errorf("%s below 0.95:\n  %s", c.what, strings.Join(diff, "\n  "))
 				}
 			}
-		})
+		}
 	}
+}
+
+// observe runs a capture through the test feeder (ittest) or the real
+// engine (discovery.NewEngine) with only this package's dissectors.
+func observe(t *testing.T, path, name, via string, ds ...discovery.Dissector) []discovery.Observation {
+	t.Helper()
+	frames := testutil.ReadFrames(t, path)
+	if via == "ittest" {
+		h := ittest.Run(t, frames, name, ds...)
+		h.NoErrors()
+		h.CheckObservations()
+		return h.Obs
+	}
+	fs := make([]discovery.Factory, len(ds))
+	for i, d := range ds {
+		fs[i] = func() discovery.Dissector { return d }
+	}
+	set, err := discovery.NewSetOf(fs...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var obs []discovery.Observation
+	e := discovery.NewEngine(set, func(o discovery.Observation) { obs = append(obs, o) }, discovery.EngineOptions{})
+	for _, f := range frames {
+		e.Packet(f.Data, f.CI, f.LinkType, discovery.Evidence{Kind: "pcap", Name: name, Frame: uint64(f.Number)})
+	}
+	e.Close()
+	if st := e.Stats(); st.DissectorErrors > 0 {
+		t.Errorf("engine: %d dissector errors", st.DissectorErrors)
+	}
+	return obs
 }
