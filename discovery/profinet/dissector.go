@@ -1,0 +1,396 @@
+package profinet
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/otzone/otzone/discovery"
+)
+
+func init() {
+	discovery.Register("profinet_dcp", func() discovery.Dissector { return NewFrames() })
+	discovery.Register("profinet_io", func() discovery.Dissector { return NewRPC() })
+}
+
+// maxPairs bounds the set of (source, destination, frame class) pairs a
+// frame dissector remembers so that cyclic traffic (thousands of frames a
+// second) yields one service observation per provider/consumer pair.
+const maxPairs = 4096
+
+type pairKey struct {
+	src, dst discovery.MAC
+	class    FrameClass
+}
+
+// Frames dissects EtherType 0x8892: DCP, cyclic RT data, alarms and PTCP.
+type Frames struct {
+	seen map[pairKey]struct{}
+}
+
+// NewFrames returns the layer-2 PROFINET dissector.
+func NewFrames() *Frames { return &Frames{seen: make(map[pairKey]struct{}, 64)} }
+
+// Name is the CONTRACT protocol name of its main facts; RT frames are
+// reported as profinet_rt and PTCP as profinet_ptcp.
+func (*Frames) Name() string { return "profinet_dcp" }
+
+// Ports: none; PROFINET real-time is layer 2.
+func (*Frames) Ports() []discovery.Port { return nil }
+
+// Frames claims EtherType 0x8892.
+func (*Frames) Frames() []discovery.FrameMatch {
+	return []discovery.FrameMatch{{EtherType: EtherType}}
+}
+
+// Frame handles one PROFINET real-time frame (data starts at the FrameID).
+func (f *Frames) Frame(data []byte, pkt *discovery.PacketInfo, emit discovery.Emit) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = errors.New("profinet: internal error while parsing (recovered)")
+		}
+	}()
+	if len(data) < 2 {
+		return ErrShort
+	}
+	id := FrameID(uint16(data[0])<<8 | uint16(data[1]))
+	switch c := id.Class(); c {
+	case ClassDCP:
+		return f.dcp(data, pkt, emit)
+	case ClassCyclic, ClassAlarm, ClassAcyclic, ClassFragment:
+		f.provider(pkt, emit, "profinet_rt", c)
+	case ClassPTCP:
+		f.provider(pkt, emit, "profinet_ptcp", c)
+	}
+	return nil
+}
+
+// provider emits, once per (source, destination, class), the source as
+// publisher and a unicast destination as subscriber.
+func (f *Frames) provider(pkt *discovery.PacketInfo, emit discovery.Emit, proto string, c FrameClass) {
+	k := pairKey{pkt.Src.MAC, pkt.Dst.MAC, c}
+	if _, ok := f.seen[k]; ok {
+		return
+	}
+	if len(f.seen) >= maxPairs {
+		clear(f.seen)
+	}
+	f.seen[k] = struct{}{}
+	if pkt.Src.MAC.IsUnicast() {
+		o := pkt.Obs(discovery.KindService, discovery.Endpoint{MAC: pkt.Src.MAC})
+		o.Protocol, o.Transport, o.Role = proto, "eth", "publisher"
+		emit(o)
+	}
+	if pkt.Dst.MAC.IsUnicast() && c != ClassPTCP {
+		o := pkt.Obs(discovery.KindService, discovery.Endpoint{MAC: pkt.Dst.MAC})
+		o.Protocol, o.Transport, o.Role = proto, "eth", "subscriber"
+		emit(o)
+	}
+}
+
+func (f *Frames) dcp(data []byte, pkt *discovery.PacketInfo, emit discovery.Emit) error {
+	d, err := ParseDCP(data)
+	if err != nil {
+		return err
+	}
+	src := discovery.Endpoint{MAC: pkt.Src.MAC}
+	var dst discovery.Endpoint
+	if pkt.Dst.MAC.IsUnicast() {
+		dst.MAC = pkt.Dst.MAC
+	}
+	switch {
+	case (d.Service == DCPIdentify || d.Service == DCPGet) && d.ServiceType == DCPResponseSuccess,
+		d.Service == DCPHello && !d.Response():
+		// The station describes itself.
+		id := d.Identity()
+		if id.IP.IsValid() && !id.IP.IsUnspecified() {
+			src.IP = id.IP
+			h := pkt.Obs(discovery.KindHost, src)
+			h.Protocol, h.Confidence = "profinet_dcp", 0.9
+			emit(h)
+		}
+		f.once(pkt, emit, src, "server")
+		identity(pkt, emit, src, id, 0.95)
+	case d.Service == DCPSet && !d.Response():
+		f.once(pkt, emit, src, "client")
+		// Who set what on whom: a configuration change of the target.
+		id := d.Identity()
+		o := pkt.Obs(discovery.KindOperation, src)
+		o.Peer, o.Protocol, o.Transport = dst, "profinet_dcp", "eth"
+		o.Op = setOperation(&d)
+		emit(o)
+		if !dst.IsZero() {
+			// Requested values: the device may refuse them.
+			identity(pkt, emit, dst, Identity{StationName: id.StationName, IP: id.IP}, 0.6)
+		}
+	case !d.Response():
+		f.once(pkt, emit, src, "client")
+		o := pkt.Obs(discovery.KindOperation, src)
+		o.Peer, o.Protocol, o.Transport = dst, "profinet_dcp", "eth"
+		o.Op = discovery.Operation{Code: int(d.Service), Name: d.Service.String(), Class: discovery.OpDiscovery}
+		emit(o)
+	}
+	return nil
+}
+
+func (f *Frames) once(pkt *discovery.PacketInfo, emit discovery.Emit, ep discovery.Endpoint, role string) {
+	c := ClassDCP
+	if role == "client" {
+		c = ClassUnknown // separate key space from the responder
+	}
+	k := pairKey{src: ep.MAC, class: c}
+	if _, ok := f.seen[k]; ok {
+		return
+	}
+	if len(f.seen) >= maxPairs {
+		clear(f.seen)
+	}
+	f.seen[k] = struct{}{}
+	o := pkt.Obs(discovery.KindService, ep)
+	o.Protocol, o.Transport, o.Role = "profinet_dcp", "eth", role
+	emit(o)
+}
+
+// setOperation names a DCP Set by what it changes. Setting a name or an
+// address, or resetting to factory, is configuration; Signal (flash the
+// LED) is diagnostic.
+func setOperation(d *DCP) discovery.Operation {
+	op := discovery.Operation{Code: int(DCPSet), Name: "set", Class: discovery.OpConfig}
+	var names []string
+	for _, b := range d.Blocks {
+		n := ""
+		switch {
+		case b.Option == OptDevice && b.Suboption == SubNameOfStation:
+			n = "set_name_of_station"
+		case b.Option == OptIP:
+			n = "set_ip"
+		case b.Option == OptDHCP:
+			n = "set_dhcp"
+		case b.Option == OptControl && (b.Suboption == SubFactoryReset || b.Suboption == SubResetToFactory):
+			n = "reset_to_factory"
+		case b.Option == OptControl && b.Suboption == SubControlSignal:
+			n = "signal"
+		}
+		if n != "" {
+			names = append(names, n)
+		}
+	}
+	switch {
+	case len(names) == 1 && names[0] == "signal":
+		op.Name, op.Class = "signal", discovery.OpDiagnostic
+	case len(names) >= 1:
+		for _, n := range names {
+			if n != "signal" {
+				op.Name = n
+				break
+			}
+		}
+	}
+	return op
+}
+
+func identity(pkt *discovery.PacketInfo, emit discovery.Emit, ep discovery.Endpoint, id Identity, conf float32) {
+	attr := func(key, value string, c float32) {
+		value = sanitize(value)
+		if value == "" {
+			return
+		}
+		o := pkt.Obs(discovery.KindAttribute, ep)
+		o.Protocol, o.Key, o.Value, o.Confidence = "profinet_dcp", key, value, c
+		emit(o)
+	}
+	attr("profinet.station_name", id.StationName, conf)
+	attr("profinet.type_of_station", id.TypeOfStation, conf)
+	attr("profinet.alias_name", id.AliasName, conf)
+	if id.HasDeviceID {
+		attr("profinet.vendor_id", strconv.Itoa(int(id.VendorID)), conf)
+		attr("profinet.device_id", strconv.Itoa(int(id.DeviceID)), conf)
+		if n, ok := VendorName(id.VendorID); ok {
+			attr("profinet.vendor_name", n, 0.7)
+		}
+	}
+	if id.HasRole {
+		attr("profinet.device_role", id.Role.String(), conf)
+	}
+	if id.IP.IsValid() && !id.IP.IsUnspecified() {
+		attr("profinet.ip", id.IP.String(), conf)
+		if id.Mask.IsValid() {
+			attr("profinet.netmask", id.Mask.String(), conf)
+		}
+		if id.GW.IsValid() && !id.GW.IsUnspecified() {
+			attr("profinet.gateway", id.GW.String(), conf)
+		}
+	}
+}
+
+// RPC dissects PROFINET IO context management: DCE/RPC connectionless over
+// UDP (port 34964 for the first request; the reply and later requests use
+// ephemeral ports, so the dissector is heuristic on the PNIO interface UUID).
+type RPC struct{}
+
+// NewRPC returns the PN-IO CM dissector.
+func NewRPC() *RPC { return &RPC{} }
+
+// Name is the protocol name used for PN-IO CM (an extension of CONTRACT.md's list).
+func (*RPC) Name() string { return "profinet_io" }
+
+// Port is the PNIO-CM RPC endpoint mapper port.
+const Port = 34964
+
+// Ports claims UDP 34964.
+func (*RPC) Ports() []discovery.Port {
+	return []discovery.Port{{Transport: discovery.UDP, Number: Port}}
+}
+
+// Heuristic: a DCE/RPC v4 header naming a PNIO interface UUID
+// (DEA0000x-6C97-11D1-8271-00A02442DF7D) is unambiguous on any port.
+func (*RPC) Heuristic() bool { return true }
+
+// Detect checks the RPC header and the PNIO interface.
+func (*RPC) Detect(data []byte, pkt *discovery.PacketInfo) discovery.Verdict {
+	h, _, err := ParseRPC(data)
+	if err != nil || h.Interface.PNIOInterface() == 0 {
+		return discovery.No
+	}
+	return discovery.Yes
+}
+
+type rpcFlow struct {
+	services bool
+}
+
+// flowState returns the per-flow state (a fresh one when there is no flow).
+func flowState(f *discovery.Flow) *rpcFlow {
+	if f == nil {
+		return &rpcFlow{}
+	}
+	if st, ok := f.State.(*rpcFlow); ok {
+		return st
+	}
+	st := &rpcFlow{}
+	f.State = st
+	return st
+}
+
+// Datagram handles one RPC datagram.
+func (r *RPC) Datagram(data []byte, pkt *discovery.PacketInfo, emit discovery.Emit) (err error) {
+	defer func() {
+		if rec := recover(); rec != nil {
+			err = errors.New("profinet: internal error while parsing rpc (recovered)")
+		}
+	}()
+	h, body, err := ParseRPC(data)
+	if err != nil {
+		return err
+	}
+	iface := h.Interface.PNIOInterface()
+	if iface == 0 {
+		return ErrNotPNIO
+	}
+	if pkt.Flow != nil {
+		pkt.Flow.Protocol = "profinet_io"
+	}
+	if h.PacketType != RPCRequest || h.FragNum != 0 {
+		return nil
+	}
+	// The RPC requester is the client whatever the flow's port order.
+	client, server := pkt.Src, pkt.Dst
+	if st := flowState(pkt.Flow); !st.services {
+		st.services = true
+		for _, x := range [...]struct {
+			ep   discovery.Endpoint
+			role string
+		}{{server, "server"}, {client, "client"}} {
+			o := pkt.Obs(discovery.KindService, x.ep)
+			o.Protocol, o.Transport, o.Port, o.Role = "profinet_io", "udp", pkt.DstPort, x.role
+			emit(o)
+		}
+	}
+	op := Opnum(h.Opnum)
+	o := pkt.Obs(discovery.KindOperation, client)
+	o.Peer, o.Protocol, o.Transport, o.Port = server, "profinet_io", "udp", pkt.DstPort
+	o.Op = discovery.Operation{Code: int(op), Name: op.String(), Class: opClass(op)}
+	emit(o)
+
+	attr := func(ep discovery.Endpoint, key, value string, c float32) {
+		value = sanitize(value)
+		if value == "" {
+			return
+		}
+		a := pkt.Obs(discovery.KindAttribute, ep)
+		a.Protocol, a.Key, a.Value, a.Confidence = "profinet_io", key, value, c
+		emit(a)
+	}
+	// The object UUID of a request to the device interface names the
+	// device: vendor id, device id, instance.
+	if iface == IfaceDevice && op == OpConnect {
+		if v, d, _, ok := h.Object.PNIOObject(); ok {
+			attr(server, "profinet.vendor_id", strconv.Itoa(int(v)), 0.85)
+			attr(server, "profinet.device_id", strconv.Itoa(int(d)), 0.85)
+			if n, ok := VendorName(v); ok {
+				attr(server, "profinet.vendor_name", n, 0.7)
+			}
+			attr(server, "profinet.device_role", "io-device", 0.8)
+		}
+	}
+	if op == OpConnect && iface == IfaceDevice {
+		ar, err := ParseConnectRequest(body)
+		if err != nil {
+			return err
+		}
+		ini := client
+		if m := discovery.MACFromBytes(ar.InitiatorMAC[:]); m.IsUnicast() && ini.MAC.IsZero() {
+			ini.MAC = m
+		}
+		attr(ini, "profinet.station_name", ar.StationName, 0.9)
+		if v, d, _, ok := ar.InitiatorObject.PNIOObject(); ok {
+			attr(ini, "profinet.vendor_id", strconv.Itoa(int(v)), 0.85)
+			attr(ini, "profinet.device_id", strconv.Itoa(int(d)), 0.85)
+			if n, ok := VendorName(v); ok {
+				attr(ini, "profinet.vendor_name", n, 0.7)
+			}
+		}
+		switch ar.ARType {
+		case 0x0001, 0x0010, 0x0020:
+			attr(ini, "profinet.device_role", "io-controller", 0.8)
+		case 0x0006:
+			attr(ini, "profinet.device_role", "io-supervisor", 0.8)
+		}
+	}
+	return nil
+}
+
+// opClass: Connect establishes an application relation and parameterises
+// the device (config); Release ends it and Control drives its state
+// machine (PrmEnd, ApplicationReady) (control); Read/ReadImplicit read
+// records; Write writes records (parameters) (write).
+func opClass(op Opnum) discovery.OpClass {
+	switch op {
+	case OpConnect:
+		return discovery.OpConfig
+	case OpRelease, OpControl:
+		return discovery.OpControl
+	case OpRead, OpReadImplicit:
+		return discovery.OpRead
+	case OpWrite:
+		return discovery.OpWrite
+	}
+	return discovery.OpOther
+}
+
+// sanitize makes a wire string safe to store (see opcua.sanitize).
+func sanitize(s string) string {
+	const maxValue = 256
+	var b strings.Builder
+	for _, r := range s {
+		if r == utf8.RuneError || r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+			r = ' '
+		}
+		if b.Len()+utf8.RuneLen(r) > maxValue {
+			break
+		}
+		b.WriteRune(r)
+	}
+	return strings.TrimSpace(b.String())
+}

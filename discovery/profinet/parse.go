@@ -1,0 +1,443 @@
+package profinet
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"net/netip"
+	"strconv"
+	"strings"
+)
+
+// Errors returned by the parsers.
+var (
+	ErrShort     = errors.New("profinet: frame too short")
+	ErrMalformed = errors.New("profinet: malformed")
+	ErrNotPNIO   = errors.New("profinet: not a PROFINET IO RPC")
+)
+
+// EtherType is PROFINET's (real-time frames: RT, DCP, PTCP, alarms).
+const EtherType = 0x8892
+
+// FrameID selects what a PROFINET real-time frame carries (IEC 61158-6-10,
+// table "FrameID"). It is the first two bytes after the EtherType.
+type FrameID uint16
+
+// DCP frame ids.
+const (
+	FrameDCPHello            FrameID = 0xFEFC
+	FrameDCPGetSet           FrameID = 0xFEFD
+	FrameDCPIdentifyRequest  FrameID = 0xFEFE
+	FrameDCPIdentifyResponse FrameID = 0xFEFF
+)
+
+// FrameClass groups frame ids.
+type FrameClass uint8
+
+const (
+	ClassUnknown  FrameClass = iota
+	ClassPTCP                // 0x0000-0x00FF and 0xFF00-0xFF7F: time sync, delay
+	ClassCyclic              // 0x0100-0xF7FF: RT_CLASS_3/2/1 cyclic IO data
+	ClassAcyclic             // 0xF800-0xFBFF: RT_CLASS_UDP / acyclic
+	ClassAlarm               // 0xFC01 high, 0xFE01 low priority alarms
+	ClassDCP                 // 0xFEFC-0xFEFF
+	ClassFragment            // 0xFF80-0xFF8F: fragmentation
+)
+
+var classNames = [...]string{"unknown", "ptcp", "cyclic", "acyclic", "alarm", "dcp", "fragment"}
+
+func (c FrameClass) String() string {
+	if int(c) < len(classNames) {
+		return classNames[c]
+	}
+	return "class(" + strconv.Itoa(int(c)) + ")"
+}
+
+// Class says what kind of frame id f is.
+func (f FrameID) Class() FrameClass {
+	switch {
+	case f <= 0x00FF:
+		return ClassPTCP
+	case f <= 0xF7FF:
+		return ClassCyclic
+	case f <= 0xFBFF:
+		return ClassAcyclic
+	case f == 0xFC01 || f == 0xFE01:
+		return ClassAlarm
+	case f >= 0xFEFC && f <= 0xFEFF:
+		return ClassDCP
+	case f >= 0xFF00 && f <= 0xFF7F:
+		return ClassPTCP
+	case f >= 0xFF80 && f <= 0xFF8F:
+		return ClassFragment
+	}
+	return ClassUnknown
+}
+
+func (f FrameID) String() string { return fmt.Sprintf("0x%04X", uint16(f)) }
+
+// DCPService is the DCP ServiceID.
+type DCPService uint8
+
+const (
+	DCPGet      DCPService = 3
+	DCPSet      DCPService = 4
+	DCPIdentify DCPService = 5
+	DCPHello    DCPService = 6
+)
+
+func (s DCPService) String() string {
+	switch s {
+	case DCPGet:
+		return "get"
+	case DCPSet:
+		return "set"
+	case DCPIdentify:
+		return "identify"
+	case DCPHello:
+		return "hello"
+	}
+	return "service(" + strconv.Itoa(int(s)) + ")"
+}
+
+// DCP service types.
+const (
+	DCPRequest         = 0
+	DCPResponseSuccess = 1
+)
+
+// DCP options and suboptions used here.
+const (
+	OptIP             = 1
+	SubIPMAC          = 1
+	SubIPParameter    = 2
+	SubIPFullSuite    = 3
+	OptDevice         = 2
+	SubTypeOfStation  = 1 // "Manufacturer specific": DeviceVendorValue
+	SubNameOfStation  = 2
+	SubDeviceID       = 3
+	SubDeviceRole     = 4
+	SubDeviceOptions  = 5
+	SubAliasName      = 6
+	SubDeviceInstance = 7
+	OptDHCP           = 3
+	OptControl        = 5
+	SubControlStart   = 1
+	SubControlStop    = 2
+	SubControlSignal  = 3
+	SubControlResp    = 4
+	SubFactoryReset   = 5
+	SubResetToFactory = 6
+	OptInitiative     = 6
+	OptAll            = 0xFF
+)
+
+// DCPBlock is one option block. Info is the BlockInfo (responses, Hello)
+// or BlockQualifier (Set requests), present only when HasInfo.
+type DCPBlock struct {
+	Option, Suboption uint8
+	HasInfo           bool
+	Info              uint16
+	Data              []byte // aliases the frame
+}
+
+// DCP is one DCP PDU.
+type DCP struct {
+	FrameID       FrameID
+	Service       DCPService
+	ServiceType   uint8
+	Xid           uint32
+	ResponseDelay uint16
+	Blocks        []DCPBlock
+}
+
+// Response reports a response PDU (ServiceType bit 0).
+func (d *DCP) Response() bool { return d.ServiceType&1 == 1 }
+
+// ParseDCP decodes a DCP PDU; b starts with the FrameID.
+func ParseDCP(b []byte) (DCP, error) {
+	var d DCP
+	if len(b) < 12 {
+		return d, fmt.Errorf("profinet: dcp header: %w", ErrShort)
+	}
+	d.FrameID = FrameID(binary.BigEndian.Uint16(b))
+	if d.FrameID.Class() != ClassDCP {
+		return d, fmt.Errorf("profinet: frame id %s is not DCP: %w", d.FrameID, ErrMalformed)
+	}
+	d.Service, d.ServiceType = DCPService(b[2]), b[3]
+	d.Xid = binary.BigEndian.Uint32(b[4:])
+	d.ResponseDelay = binary.BigEndian.Uint16(b[8:])
+	n := int(binary.BigEndian.Uint16(b[10:]))
+	data := b[12:]
+	if n > len(data) {
+		return d, fmt.Errorf("profinet: dcp data length %d, %d bytes left: %w", n, len(data), ErrShort)
+	}
+	data = data[:n]
+	if d.Service == DCPGet && !d.Response() {
+		// A Get request lists option/suboption pairs.
+		for i := 0; i+1 < len(data); i += 2 {
+			d.Blocks = append(d.Blocks, DCPBlock{Option: data[i], Suboption: data[i+1]})
+		}
+		return d, nil
+	}
+	// Blocks carry BlockInfo in responses and Hello, BlockQualifier in Set
+	// requests; Identify request filters and Set responses have neither.
+	withInfo := d.Response() || d.Service == DCPHello || d.Service == DCPSet
+	for len(data) > 0 {
+		if len(data) < 4 {
+			return d, fmt.Errorf("profinet: dcp block header: %w", ErrMalformed)
+		}
+		blk := DCPBlock{Option: data[0], Suboption: data[1]}
+		l := int(binary.BigEndian.Uint16(data[2:]))
+		if 4+l > len(data) {
+			return d, fmt.Errorf("profinet: dcp block %d/%d length %d: %w", blk.Option, blk.Suboption, l, ErrMalformed)
+		}
+		body := data[4 : 4+l]
+		info := withInfo && !(d.Service == DCPSet && d.Response()) && !(blk.Option == OptControl && blk.Suboption == SubControlResp)
+		if info && len(body) >= 2 {
+			blk.HasInfo, blk.Info, body = true, binary.BigEndian.Uint16(body), body[2:]
+		}
+		blk.Data = body
+		d.Blocks = append(d.Blocks, blk)
+		next := 4 + l
+		if next%2 == 1 && next < len(data) {
+			next++ // blocks are padded to even length
+		}
+		data = data[next:]
+	}
+	return d, nil
+}
+
+// DeviceRole is the DCP DeviceRoleDetails bitmask.
+type DeviceRole uint8
+
+func (r DeviceRole) String() string {
+	var parts []string
+	for _, x := range []struct {
+		bit  DeviceRole
+		name string
+	}{{1, "io-device"}, {2, "io-controller"}, {4, "io-multidevice"}, {8, "io-supervisor"}} {
+		if r&x.bit != 0 {
+			parts = append(parts, x.name)
+		}
+	}
+	if rest := r &^ 0x0f; rest != 0 {
+		parts = append(parts, "0x"+strconv.FormatUint(uint64(rest), 16))
+	}
+	return strings.Join(parts, ",")
+}
+
+// Identity is what a DCP PDU says about a station.
+type Identity struct {
+	StationName   string
+	TypeOfStation string
+	AliasName     string
+	VendorID      uint16
+	DeviceID      uint16
+	HasDeviceID   bool
+	Role          DeviceRole
+	HasRole       bool
+	IP, Mask, GW  netip.Addr
+	HasInstance   bool
+	Instance      uint16
+}
+
+// Identity collects the station facts of the PDU's blocks.
+func (d *DCP) Identity() Identity {
+	var id Identity
+	for _, b := range d.Blocks {
+		switch {
+		case b.Option == OptDevice && b.Suboption == SubNameOfStation:
+			id.StationName = string(b.Data)
+		case b.Option == OptDevice && b.Suboption == SubTypeOfStation:
+			id.TypeOfStation = string(b.Data)
+		case b.Option == OptDevice && b.Suboption == SubAliasName:
+			id.AliasName = string(b.Data)
+		case b.Option == OptDevice && b.Suboption == SubDeviceID && len(b.Data) >= 4:
+			id.VendorID, id.DeviceID, id.HasDeviceID = binary.BigEndian.Uint16(b.Data), binary.BigEndian.Uint16(b.Data[2:]), true
+		case b.Option == OptDevice && b.Suboption == SubDeviceRole && len(b.Data) >= 1:
+			id.Role, id.HasRole = DeviceRole(b.Data[0]), true
+		case b.Option == OptDevice && b.Suboption == SubDeviceInstance && len(b.Data) >= 2:
+			id.Instance, id.HasInstance = binary.BigEndian.Uint16(b.Data), true
+		case b.Option == OptIP && (b.Suboption == SubIPParameter || b.Suboption == SubIPFullSuite) && len(b.Data) >= 12:
+			id.IP = netip.AddrFrom4([4]byte(b.Data[0:4]))
+			id.Mask = netip.AddrFrom4([4]byte(b.Data[4:8]))
+			id.GW = netip.AddrFrom4([4]byte(b.Data[8:12]))
+		}
+	}
+	return id
+}
+
+// UUID is a DCE UUID in its canonical (big-endian) byte order.
+type UUID [16]byte
+
+func (u UUID) String() string {
+	return fmt.Sprintf("%08x-%04x-%04x-%04x-%012x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:16])
+}
+
+// PNIO RPC interfaces: DEA0000x-6C97-11D1-8271-00A02442DF7D.
+const (
+	IfaceDevice     = 1
+	IfaceController = 2
+	IfaceSupervisor = 3
+	IfaceParameter  = 4
+)
+
+var pnioSuffix = [12]byte{0x6c, 0x97, 0x11, 0xd1, 0x82, 0x71, 0x00, 0xa0, 0x24, 0x42, 0xdf, 0x7d}
+
+// PNIOInterface returns 1..4 when u is a PNIO RPC interface UUID, else 0.
+func (u UUID) PNIOInterface() int {
+	if u[0] != 0xde || u[1] != 0xa0 || u[2] != 0x00 || u[3] < 1 || u[3] > 4 || [12]byte(u[4:]) != pnioSuffix {
+		return 0
+	}
+	return int(u[3])
+}
+
+// PNIOObject decodes a PNIO object UUID DEA00000-6C97-11D1-8271-IIIIDDDDVVVV
+// (instance, device id, vendor id).
+func (u UUID) PNIOObject() (vendor, device, instance uint16, ok bool) {
+	if u[0] != 0xde || u[1] != 0xa0 || u[2] != 0 || u[3] != 0 || [6]byte(u[4:10]) != [6]byte(pnioSuffix[:6]) {
+		return 0, 0, 0, false
+	}
+	return binary.BigEndian.Uint16(u[14:]), binary.BigEndian.Uint16(u[12:]), binary.BigEndian.Uint16(u[10:]), true
+}
+
+// RPC packet types (DCE/RPC connectionless).
+const (
+	RPCRequest  = 0
+	RPCPing     = 1
+	RPCResponse = 2
+	RPCFault    = 3
+	RPCWorking  = 4
+	RPCNoCall   = 5
+	RPCReject   = 6
+	RPCAck      = 7
+)
+
+// RPCHeader is the 80-byte DCE/RPC connectionless header (C706 12.5.2).
+type RPCHeader struct {
+	PacketType   uint8
+	Flags1       uint8
+	LittleEndian bool
+	Object       UUID
+	Interface    UUID
+	Activity     UUID
+	SeqNum       uint32
+	Opnum        uint16
+	BodyLen      uint16
+	FragNum      uint16
+}
+
+// RPCHeaderLen is the connectionless header size.
+const RPCHeaderLen = 80
+
+// ParseRPC decodes a connectionless DCE/RPC header and returns the body.
+func ParseRPC(b []byte) (RPCHeader, []byte, error) {
+	var h RPCHeader
+	if len(b) < RPCHeaderLen {
+		return h, nil, fmt.Errorf("profinet: rpc header: %w", ErrShort)
+	}
+	if b[0] != 4 || b[1] > 10 {
+		return h, nil, fmt.Errorf("profinet: rpc version %d type %d: %w", b[0], b[1], ErrNotPNIO)
+	}
+	h.PacketType, h.Flags1 = b[1], b[2]
+	h.LittleEndian = b[4]&0x10 != 0
+	var u16 func([]byte) uint16
+	var u32 func([]byte) uint32
+	if h.LittleEndian {
+		u16, u32 = binary.LittleEndian.Uint16, binary.LittleEndian.Uint32
+	} else {
+		u16, u32 = binary.BigEndian.Uint16, binary.BigEndian.Uint32
+	}
+	uuid := func(p []byte) UUID {
+		var u UUID
+		binary.BigEndian.PutUint32(u[0:], u32(p[0:]))
+		binary.BigEndian.PutUint16(u[4:], u16(p[4:]))
+		binary.BigEndian.PutUint16(u[6:], u16(p[6:]))
+		copy(u[8:], p[8:16])
+		return u
+	}
+	h.Object, h.Interface, h.Activity = uuid(b[8:]), uuid(b[24:]), uuid(b[40:])
+	h.SeqNum = u32(b[64:])
+	h.Opnum = u16(b[68:])
+	h.BodyLen = u16(b[74:])
+	h.FragNum = u16(b[76:])
+	body := b[RPCHeaderLen:]
+	if int(h.BodyLen) < len(body) {
+		body = body[:h.BodyLen]
+	}
+	return h, body, nil
+}
+
+// Opnum is a PNIO RPC operation.
+type Opnum uint16
+
+const (
+	OpConnect      Opnum = 0
+	OpRelease      Opnum = 1
+	OpRead         Opnum = 2
+	OpWrite        Opnum = 3
+	OpControl      Opnum = 4
+	OpReadImplicit Opnum = 5
+)
+
+func (o Opnum) String() string {
+	switch o {
+	case OpConnect:
+		return "connect"
+	case OpRelease:
+		return "release"
+	case OpRead:
+		return "read"
+	case OpWrite:
+		return "write"
+	case OpControl:
+		return "control"
+	case OpReadImplicit:
+		return "read_implicit"
+	}
+	return "opnum_" + strconv.Itoa(int(o))
+}
+
+// ARBlockReq is the part of a Connect request's ARBlockReq (block type
+// 0x0101) that identifies the initiator (IO controller or supervisor).
+type ARBlockReq struct {
+	ARType          uint16
+	InitiatorMAC    [6]byte
+	InitiatorObject UUID
+	StationName     string
+}
+
+// ParseConnectRequest finds the ARBlockReq in a Connect request body (NDR
+// array header of 20 bytes, then big-endian PNIO blocks).
+func ParseConnectRequest(body []byte) (ARBlockReq, error) {
+	var ar ARBlockReq
+	if len(body) < 20 {
+		return ar, fmt.Errorf("profinet: connect request: %w", ErrShort)
+	}
+	p := body[20:]
+	for len(p) >= 6 {
+		typ := binary.BigEndian.Uint16(p)
+		l := int(binary.BigEndian.Uint16(p[2:])) // counts from the version bytes
+		if l < 2 || 4+l > len(p) {
+			return ar, fmt.Errorf("profinet: connect request block 0x%04x length %d: %w", typ, l, ErrMalformed)
+		}
+		blk := p[6 : 4+l]
+		if typ == 0x0101 {
+			if len(blk) < 52 {
+				return ar, fmt.Errorf("profinet: ARBlockReq: %w", ErrMalformed)
+			}
+			ar.ARType = binary.BigEndian.Uint16(blk)
+			copy(ar.InitiatorMAC[:], blk[20:26])
+			copy(ar.InitiatorObject[:], blk[26:42])
+			n := int(binary.BigEndian.Uint16(blk[50:]))
+			if 52+n > len(blk) {
+				return ar, fmt.Errorf("profinet: ARBlockReq station name length %d: %w", n, ErrMalformed)
+			}
+			ar.StationName = string(blk[52 : 52+n])
+			return ar, nil
+		}
+		p = p[4+l:]
+	}
+	return ar, fmt.Errorf("profinet: connect request without ARBlockReq: %w", ErrMalformed)
+}

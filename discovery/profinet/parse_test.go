@@ -1,0 +1,214 @@
+package profinet
+
+import (
+	"encoding/hex"
+	"errors"
+	"net/netip"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+
+	"github.com/otzone/otzone/discovery"
+	"github.com/otzone/otzone/internal/testutil"
+)
+
+func unhex(t testing.TB, s string) []byte {
+	t.Helper()
+	b, err := hex.DecodeString(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+const (
+	// profinet_io_cm_mixed_1.pcap frame 466 (after the EtherType): "Ident Ok,
+	// Xid:0x1, NameOfStation:"versamax-pns11", DeviceVendorValue IC200PNS001,
+	// VendorID 0x015a, DeviceID 0x0003, Dev-Role IO-Device, IP 192.168.1.2
+	// mask 255.255.255.0 gateway 192.168.1.2".
+	identOK466 = "feff0501000000010000006402020010000076657273616d61782d706e7331310205000e00000102020102020203020406010201000d00004943323030504e5330303100020300060000015a000302040004000001000102000e0001c0a80102ffffff00c0a801020601000400000001"
+	// profinet_io_cm_mixed_1.pcap frame 464: "Ident Req, Xid:0x1, NameOfStation:"versamax-pns11"".
+	identReq464 = "fefe050000000001000100120202000e76657273616d61782d706e7331310000000000000000000000000000000000"
+)
+
+func TestParseDCPIdentifyResponse(t *testing.T) {
+	b := unhex(t, identOK466)
+	d, err := ParseDCP(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.FrameID != FrameDCPIdentifyResponse || d.Service != DCPIdentify || d.ServiceType != DCPResponseSuccess || d.Xid != 1 {
+		t.Fatalf("header %+v", d)
+	}
+	got := d.Identity()
+	want := Identity{StationName: "versamax-pns11", TypeOfStation: "IC200PNS001", VendorID: 346, DeviceID: 3, HasDeviceID: true,
+		Role: 1, HasRole: true, IP: netip.MustParseAddr("192.168.1.2"), Mask: netip.MustParseAddr("255.255.255.0"), GW: netip.MustParseAddr("192.168.1.2")}
+	if d := cmp.Diff(want, got, cmp.Comparer(func(a, b netip.Addr) bool { return a == b })); d != "" {
+		t.Error(d)
+	}
+	if got.Role.String() != "io-device" {
+		t.Errorf("role %q", got.Role)
+	}
+}
+
+func TestParseDCPIdentifyRequest(t *testing.T) {
+	d, err := ParseDCP(unhex(t, identReq464))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Response() || d.Service != DCPIdentify || len(d.Blocks) != 1 || d.Blocks[0].HasInfo || string(d.Blocks[0].Data) != "versamax-pns11" {
+		t.Errorf("got %+v", d)
+	}
+}
+
+func TestFrameClass(t *testing.T) {
+	for _, tt := range []struct {
+		id   FrameID
+		want FrameClass
+	}{{0xC002, ClassCyclic}, {0x8000, ClassCyclic}, {0x0100, ClassCyclic}, {0xFE01, ClassAlarm}, {0xFC01, ClassAlarm},
+		{0xFEFE, ClassDCP}, {0xFF40, ClassPTCP}, {0x0020, ClassPTCP}, {0xF800, ClassAcyclic}, {0xFF80, ClassFragment}} {
+		if got := tt.id.Class(); got != tt.want {
+			t.Errorf("%s: %s, want %s", tt.id, got, tt.want)
+		}
+	}
+}
+
+func rpcFrame(t testing.TB, file string, n int) []byte {
+	frames := testutil.ReadFrames(t, testutil.SharedPcap(t, "profinet/"+file))
+	p := gopacket.NewPacket(frames[n-1].Data, frames[n-1].LinkType, gopacket.Default)
+	return p.TransportLayer().(*layers.UDP).Payload
+}
+
+// profinet_io_cm_device.pcapng frame 1: "Connect request, ARBlockReq ...",
+// Object UUID dea00000-6c97-11d1-8271-00010003015a, interface PNIO Device,
+// big-endian drep; ARBlockReq: IO Controller AR, MAC 00:a0:45:6d:d3:43,
+// CMInitiatorObjectUUID dea00000-6c97-11d1-8271-0001003c00b0, station
+// "pc-worx-rt-basic-6d-d3-43".
+func TestParseConnectRequest(t *testing.T) {
+	b := rpcFrame(t, "profinet_io_cm_device.pcapng", 1)
+	h, body, err := ParseRPC(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h.PacketType != RPCRequest || h.Opnum != 0 || h.LittleEndian || h.Interface.PNIOInterface() != IfaceDevice {
+		t.Fatalf("header %+v", h)
+	}
+	if h.Object.String() != "dea00000-6c97-11d1-8271-00010003015a" {
+		t.Errorf("object %s", h.Object)
+	}
+	v, d, i, ok := h.Object.PNIOObject()
+	if !ok || v != 0x015a || d != 3 || i != 1 {
+		t.Errorf("object ids %d %d %d %v", v, d, i, ok)
+	}
+	ar, err := ParseConnectRequest(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ar.StationName != "pc-worx-rt-basic-6d-d3-43" || ar.ARType != 1 || hex.EncodeToString(ar.InitiatorMAC[:]) != "00a0456dd343" ||
+		ar.InitiatorObject.String() != "dea00000-6c97-11d1-8271-0001003c00b0" {
+		t.Errorf("ARBlockReq %+v", ar)
+	}
+}
+
+// TestDCPSetOperation: a Set NameOfStation request (built as IEC 61158-6-10
+// lays it out: option 2/2 with a BlockQualifier) is a config operation
+// from the setter to the target.
+func TestDCPSetOperation(t *testing.T) {
+	set := unhex(t, "fefd0400000000070000000c020200070001706c632d3100")
+	var obs []discovery.Observation
+	pkt := &discovery.PacketInfo{Src: discovery.Endpoint{MAC: discovery.MAC{0, 0x1b, 0x1b, 1, 2, 3}}, Dst: discovery.Endpoint{MAC: discovery.MAC{0, 0x0e, 0x8c, 4, 5, 6}}}
+	if err := NewFrames().Frame(set, pkt, func(o discovery.Observation) { obs = append(obs, o) }); err != nil {
+		t.Fatal(err)
+	}
+	var op *discovery.Observation
+	for i := range obs {
+		if obs[i].Kind == discovery.KindOperation {
+			op = &obs[i]
+		}
+	}
+	if op == nil || op.Op.Name != "set_name_of_station" || op.Op.Class != discovery.OpConfig || op.Asset.MAC != pkt.Src.MAC || op.Peer.MAC != pkt.Dst.MAC {
+		t.Fatalf("operation %+v", op)
+	}
+	found := false
+	for _, o := range obs {
+		if o.Key == "profinet.station_name" && o.Value == "plc-1" && o.Asset.MAC == pkt.Dst.MAC && o.Confidence < 0.9 {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("requested name not attributed to the target: %+v", obs)
+	}
+}
+
+// TestRTAggregation: cyclic frames give one publisher/subscriber pair per
+// (source, destination), not one per frame.
+func TestRTAggregation(t *testing.T) {
+	fd := NewFrames()
+	n := 0
+	pkt := &discovery.PacketInfo{Src: discovery.Endpoint{MAC: discovery.MAC{0, 9, 0x91, 1, 2, 3}}, Dst: discovery.Endpoint{MAC: discovery.MAC{0, 0xa0, 0x45, 4, 5, 6}}}
+	frame := unhex(t, "c002000000000000000000000000000000000000000000000000000000000000000000000000800035")
+	for i := 0; i < 1000; i++ {
+		_ = fd.Frame(frame, pkt, func(discovery.Observation) { n++ })
+	}
+	if n != 2 {
+		t.Errorf("%d observations for 1000 cyclic frames, want 2", n)
+	}
+}
+
+func TestPrefixes(t *testing.T) {
+	for _, h := range []string{identOK466, identReq464} {
+		full := unhex(t, h)
+		for i := 0; i < len(full); i++ {
+			_, _ = ParseDCP(full[:i])
+			_ = NewFrames().Frame(full[:i], &discovery.PacketInfo{}, func(discovery.Observation) {})
+		}
+	}
+	b := rpcFrame(t, "profinet_io_cm_device.pcapng", 1)
+	for i := 0; i < len(b); i++ {
+		p := append([]byte(nil), b[:i]...)
+		if _, _, err := ParseRPC(p); i < RPCHeaderLen && !errors.Is(err, ErrShort) {
+			t.Fatalf("prefix %d: %v", i, err)
+		}
+		_ = NewRPC().Datagram(p, &discovery.PacketInfo{}, func(discovery.Observation) {})
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	for _, h := range []string{identOK466, identReq464} {
+		b, _ := hex.DecodeString(h)
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		_ = NewFrames().Frame(b, &discovery.PacketInfo{}, func(discovery.Observation) {})
+		_ = NewRPC().Datagram(b, &discovery.PacketInfo{}, func(discovery.Observation) {})
+		if len(b) > 20 {
+			ParseConnectRequest(b)
+		}
+	})
+}
+
+func BenchmarkCyclicFrame(b *testing.B) {
+	fd := NewFrames()
+	pkt := &discovery.PacketInfo{Src: discovery.Endpoint{MAC: discovery.MAC{0, 9, 0x91, 1, 2, 3}}, Dst: discovery.Endpoint{MAC: discovery.MAC{0, 0xa0, 0x45, 4, 5, 6}}}
+	frame := make([]byte, 46)
+	frame[0], frame[1] = 0xc0, 0x02
+	emit := func(discovery.Observation) {}
+	b.SetBytes(int64(len(frame)))
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		_ = fd.Frame(frame, pkt, emit)
+	}
+}
+
+func BenchmarkDCPIdentify(b *testing.B) {
+	frame, _ := hex.DecodeString(identOK466)
+	fd := NewFrames()
+	pkt := &discovery.PacketInfo{Src: discovery.Endpoint{MAC: discovery.MAC{0, 9, 0x91, 1, 2, 3}}}
+	emit := func(discovery.Observation) {}
+	b.SetBytes(int64(len(frame)))
+	for i := 0; i < b.N; i++ {
+		_ = fd.Frame(frame, pkt, emit)
+	}
+}
