@@ -136,3 +136,96 @@ func uniq(s []string) []string {
 	}
 	return out
 }
+
+// claimer claims the standard ICS server ports without dissecting, so that
+// flow roles follow the engine's rules for claimed ports.
+type claimer struct{}
+
+func (claimer) Name() string { return "claimer" }
+func (claimer) Ports() []discovery.Port {
+	var ps []discovery.Port
+	for _, p := range []uint16{102, 502, 2404, 4840, 20000, 44818} {
+		ps = append(ps, discovery.Port{Transport: discovery.TCP, Number: p})
+	}
+	return ps
+}
+func (claimer) Detect([]byte, discovery.Direction) discovery.Verdict { return discovery.No }
+func (claimer) NewStream(*discovery.Flow) discovery.Stream            { return nil }
+
+// TestOracleTCPServers checks flow roles against Wireshark's: every TCP
+// server the oracle lists (with its clients) is the Peer of a KindFlow on
+// its port whose Asset is one of its clients, and never the Asset of a
+// flow to one of its clients on the server's port.
+func TestOracleTCPServers(t *testing.T) {
+	type server struct {
+		IP        string   `json:"ip"`
+		Port      uint16   `json:"port"`
+		Transport string   `json:"transport"`
+		Clients   []string `json:"clients"`
+	}
+	dir := filepath.Join(testutil.SharedDir(t), "pcaps")
+	set, err := discovery.NewSetOf(func() discovery.Dissector { return claimer{} })
+	if err != nil {
+		t.Fatal(err)
+	}
+	checked := 0
+	for path := range sharedOracles(t) {
+		raw, err := os.ReadFile(path + ".oracle.json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var o struct {
+			Protocols map[string]json.RawMessage `json:"protocols"`
+		}
+		if err := json.Unmarshal(raw, &o); err != nil {
+			t.Fatal(err)
+		}
+		var servers []server
+		for _, v := range o.Protocols {
+			var p struct {
+				Servers     []server `json:"servers"`
+				Outstations []server `json:"outstations"`
+			}
+			if json.Unmarshal(v, &p) == nil {
+				servers = append(servers, p.Servers...)
+				servers = append(servers, p.Outstations...)
+			}
+		}
+		obs, _ := runCapture(t, path, set)
+		rel, _ := filepath.Rel(dir, path)
+		for _, s := range servers {
+			if s.Transport != "tcp" || len(s.Clients) == 0 {
+				continue
+			}
+			checked++
+			ok := false
+			for _, ob := range obs {
+				if ob.Kind != discovery.KindFlow || ob.Transport != "tcp" {
+					continue
+				}
+				if ob.Peer.IP.String() == s.IP && ob.Port == s.Port && contains(s.Clients, ob.Asset.IP.String()) {
+					ok = true
+				}
+				if ob.Asset.IP.String() == s.IP && !contains(s.Clients, s.IP) && contains(s.Clients, ob.Peer.IP.String()) {
+					t.Errorf("%s: server %s:%d appears as the client of %s:%d", rel, s.IP, s.Port, ob.Peer.IP, ob.Port)
+				}
+			}
+			if !ok {
+				t.Errorf("%s: no flow from %v to server %s:%d", rel, s.Clients, s.IP, s.Port)
+			}
+		}
+	}
+	if checked == 0 {
+		t.Fatal("no TCP server in the oracles")
+	}
+	t.Logf("%d TCP servers checked", checked)
+}
+
+func contains(s []string, v string) bool {
+	for _, x := range s {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
