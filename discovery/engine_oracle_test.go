@@ -150,7 +150,7 @@ func (claimer) Ports() []discovery.Port {
 	return ps
 }
 func (claimer) Detect([]byte, discovery.Direction) discovery.Verdict { return discovery.No }
-func (claimer) NewStream(*discovery.Flow) discovery.Stream            { return nil }
+func (claimer) NewStream(*discovery.Flow) discovery.Stream           { return nil }
 
 // TestOracleTCPServers checks flow roles against Wireshark's: every TCP
 // server the oracle lists (with its clients) is the Peer of a KindFlow on
