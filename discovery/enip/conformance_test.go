@@ -35,6 +35,11 @@ type oracle struct {
 				} `json:"identity"`
 			} `json:"servers"`
 		} `json:"enip"`
+		Other struct {
+			ENIPIO struct {
+				Peers []string `json:"peers"`
+			} `json:"enip_io"`
+		} `json:"other"`
 	} `json:"protocols"`
 	Writes []struct {
 		Protocol   string `json:"protocol"`
@@ -131,8 +136,14 @@ func check(t *testing.T, name string, or *oracle, obs []discovery.Observation) {
 				}
 			}
 			gotW := map[string]int{}
+			wantIO, gotIO := map[string]int{}, map[string]int{}
+			for _, p := range or.Protocols.Other.ENIPIO.Peers {
+				wantIO[p] = 1
+			}
 			for _, o := range obs {
 				switch {
+				case o.Kind == discovery.KindService && o.Role == "publisher" && o.Port == PortIO:
+					gotIO[o.Asset.IP.String()] = 1
 				case o.Kind == discovery.KindService && o.Role == "server" && o.Protocol == ProtoENIP:
 					gotS[fmt.Sprintf("%s:%d/%s", o.Asset.IP, o.Port, o.Transport)] = 1
 				case o.Kind == discovery.KindAttribute && o.Protocol == ProtoENIP && o.Key != "enip.vendor_name" && o.Key != "enip.device_type_name" && o.Key != "enip.socket_address":
@@ -148,7 +159,7 @@ func check(t *testing.T, name string, or *oracle, obs []discovery.Observation) {
 			for _, c := range []struct {
 				what      string
 				want, got map[string]int
-			}{{"servers", wantS, gotS}, {"identity", wantI, gotI}, {"writes", wantW, gotW}} {
+			}{{"servers", wantS, gotS}, {"identity", wantI, gotI}, {"writes", wantW, gotW}, {"io peers", wantIO, gotIO}} {
 				s, diff := compare(c.want, c.got)
 				t.Logf("%s %-8s recall %.3f (%d/%d) precision %.3f (%d/%d)", name, c.what, s.recall(), s.hit, s.want, s.precision(), s.hit, s.got)
 				if s.recall() < 0.95 || s.precision() < 0.95 {
