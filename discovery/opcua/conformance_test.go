@@ -427,25 +427,36 @@ func TestConformanceOracle(t *testing.T) {
 			if err := json.Unmarshal(raw, &o); err != nil {
 				t.Fatal(err)
 			}
-			obs := runCapture(t, c, New())
-			want, got := oracleFacts(o), observedFacts(obs)
-			r, p, miss, extra, cd := compare(want, got, knownExtra[filepath.Base(c)])
-			t.Logf("%s: recall %.3f precision %.3f (oracle %d facts, ours %d)", filepath.Base(c), r, p, len(want), len(got))
-			for _, m := range miss {
-				t.Logf("  missing: %s", m)
-			}
-			for _, e := range extra {
-				t.Logf("  extra:   %s", e)
-			}
-			for _, d := range cd {
-				t.Logf("  count:   %s", d)
-			}
-			if r < 0.95 || p < 0.95 {
-				t.Errorf("below 0.95: recall %.3f precision %.3f", r, p)
+			for _, via := range []string{"harness", "engine"} {
+				var obs []discovery.Observation
+				if via == "engine" {
+					obs = engineCapture(t, c)
+				} else {
+					obs = runCapture(t, c, New())
+				}
+				checkOracle(t, c, via, o, obs)
 			}
 		})
 	}
 	if n == 0 {
 		t.Fatal("no OPC UA captures found")
+	}
+}
+
+func checkOracle(t *testing.T, c, via string, o oracle, obs []discovery.Observation) {
+	want, got := oracleFacts(o), observedFacts(obs)
+	r, p, miss, extra, cd := compare(want, got, knownExtra[filepath.Base(c)])
+	t.Logf("%s via %s: recall %.3f precision %.3f (oracle %d facts, ours %d)", filepath.Base(c), via, r, p, len(want), len(got))
+	for _, m := range miss {
+		t.Logf("  missing: %s", m)
+	}
+	for _, e := range extra {
+		t.Logf("  extra:   %s", e)
+	}
+	for _, d := range cd {
+		t.Logf("  count:   %s", d)
+	}
+	if r < 0.95 || p < 0.95 {
+		t.Errorf("%s: below 0.95: recall %.3f precision %.3f", via, r, p)
 	}
 }

@@ -237,57 +237,61 @@ func TestConformanceOracle(t *testing.T) {
 			if err := json.Unmarshal(raw, &o); err != nil {
 				t.Fatal(err)
 			}
-			obs := runCapture(t, c)
-			r, p, miss, extra := score(oracleFacts(o), observedFacts(obs))
-			t.Logf("%s: DCP/RT vs oracle: recall %.3f precision %.3f", filepath.Base(c), r, p)
-			for _, m := range miss {
-				t.Logf("  missing: %s", m)
-			}
-			for _, e := range extra {
-				t.Logf("  extra:   %s", e)
-			}
-			if r < 0.95 || p < 0.95 {
-				t.Errorf("DCP/RT below 0.95: recall %.3f precision %.3f", r, p)
-			}
 			want := tsharkRPCRequests(t, c)
-			if want == nil {
-				t.Logf("tshark not available: PN-IO CM not measured")
-				return
-			}
-			got := map[string]int{}
-			for _, o := range obs {
-				if o.Kind == discovery.KindOperation && o.Protocol == "profinet_io" {
-					got[o.Asset.IP.String()+">"+o.Peer.IP.String()+"|"+strconv.Itoa(o.Op.Code)]++
-				}
-			}
-			hit, total, mine := 0, 0, 0
-			for k, w := range want {
-				total += w
-				hit += min(w, got[k])
-				if got[k] != w {
-					t.Logf("  pnio %s: tshark %d, ours %d", k, w, got[k])
-				}
-			}
-			for k, g := range got {
-				mine += g
-				if _, ok := want[k]; !ok {
-					t.Logf("  pnio extra %s: ours %d", k, g)
-				}
-			}
-			r, p = 1, 1
-			if total > 0 {
-				r = float64(hit) / float64(total)
-			}
-			if mine > 0 {
-				p = float64(hit) / float64(mine)
-			}
-			t.Logf("%s: PN-IO CM requests vs tshark: recall %.3f precision %.3f (%d tshark, %d ours)", filepath.Base(c), r, p, total, mine)
-			if r < 0.95 || p < 0.95 {
-				t.Errorf("PN-IO CM below 0.95: recall %.3f precision %.3f", r, p)
-			}
+			check(t, c, "harness", o, want, runCapture(t, c))
+			check(t, c, "engine", o, want, engineCapture(t, c))
 		})
 	}
 	if n == 0 {
 		t.Fatal("no PROFINET captures")
+	}
+}
+
+func check(t *testing.T, c, via string, o oracle, want map[string]int, obs []discovery.Observation) {
+	r, p, miss, extra := score(oracleFacts(o), observedFacts(obs))
+	t.Logf("%s via %s: DCP/RT vs oracle: recall %.3f precision %.3f", filepath.Base(c), via, r, p)
+	for _, m := range miss {
+		t.Logf("  missing: %s", m)
+	}
+	for _, e := range extra {
+		t.Logf("  extra:   %s", e)
+	}
+	if r < 0.95 || p < 0.95 {
+		t.Errorf("%s: DCP/RT below 0.95: recall %.3f precision %.3f", via, r, p)
+	}
+	if want == nil {
+		t.Logf("tshark not available: PN-IO CM not measured")
+		return
+	}
+	got := map[string]int{}
+	for _, o := range obs {
+		if o.Kind == discovery.KindOperation && o.Protocol == "profinet_io" {
+			got[o.Asset.IP.String()+">"+o.Peer.IP.String()+"|"+strconv.Itoa(o.Op.Code)]++
+		}
+	}
+	hit, total, mine := 0, 0, 0
+	for k, w := range want {
+		total += w
+		hit += min(w, got[k])
+		if got[k] != w {
+			t.Logf("  pnio %s: tshark %d, ours %d", k, w, got[k])
+		}
+	}
+	for k, g := range got {
+		mine += g
+		if _, ok := want[k]; !ok {
+			t.Logf("  pnio extra %s: ours %d", k, g)
+		}
+	}
+	r, p = 1, 1
+	if total > 0 {
+		r = float64(hit) / float64(total)
+	}
+	if mine > 0 {
+		p = float64(hit) / float64(mine)
+	}
+	t.Logf("%s via %s: PN-IO CM requests vs tshark: recall %.3f precision %.3f (%d tshark, %d ours)", filepath.Base(c), via, r, p, total, mine)
+	if r < 0.95 || p < 0.95 {
+		t.Errorf("%s: PN-IO CM below 0.95: recall %.3f precision %.3f", via, r, p)
 	}
 }
