@@ -214,6 +214,15 @@ func (s *stream) request(msg []byte, key uint64, pkt *discovery.PacketInfo, emit
 		}
 		req = r2
 	}
+	if (req.Service == 0x54 || req.Service == 0x5B) && req.Path.HasClass && req.Path.Class == ClassConnectionManager {
+		if fo, err := ParseForwardOpen(req.Data, req.Service == 0x5B); err == nil {
+			// transport class 0/1: implicit I/O (UDP 2222), 3: explicit messaging
+			o := pkt.Obs(discovery.KindCommAttribute, pkt.Client())
+			o.Peer, o.Protocol, o.Transport, o.Port = pkt.Server(), ProtoCIP, "tcp", pkt.Flow.ServerPort
+			o.Key, o.Value = "cip.transport_class", strconv.Itoa(int(fo.TransportClass))
+			emit(o)
+		}
+	}
 	p := pending{key: key}
 	if req.Service == 0x0A {
 		s.msgs, err = SplitMultiple(req.Data, s.msgs[:0])

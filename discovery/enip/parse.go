@@ -413,7 +413,7 @@ func ParseForwardOpen(data []byte, large bool) (ForwardOpen, error) {
 	}
 	// tick(1) timeout(1) ot(4) to(4) serial(2) vendor(2) origserial(4) mult(1) res(3)
 	// otRPI(4) otParams(p) toRPI(4) toParams(p) trigger(1) pathsize(1)
-	fixed := 26 + 4 + paramLen + 4 + paramLen + 2
+	fixed := 22 + 4 + paramLen + 4 + paramLen + 2
 	if len(data) < fixed {
 		return fo, fmt.Errorf("enip: forward open: %w", ErrShort)
 	}
