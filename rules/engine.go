@@ -346,6 +346,7 @@ func (e *Evaluator) peers(pm *PeerMatch, a *inventory.Asset, asClient bool) Matc
 
 func attribute(am *AttributeMatch, a *inventory.Asset) Match {
 	var m Match
+	seen := map[string]bool{}
 	for _, at := range a.Attributes {
 		if am.Key != "" && at.Key != am.Key {
 			continue
@@ -363,9 +364,16 @@ func attribute(am *AttributeMatch, a *inventory.Asset) Match {
 				continue
 			}
 		}
-		m.OK = true
-		m.add(fmt.Sprintf("%s=%s", at.Key, clip(at.Value)), at.Source)
+		if !seen[at.Value] {
+			seen[at.Value] = true
+			m.add(fmt.Sprintf("%s=%s", at.Key, clip(at.Value)), at.Source)
+		}
 	}
+	min := am.MinValues
+	if min < 1 {
+		min = 1
+	}
+	m.OK = len(seen) >= min
 	return m
 }
 
@@ -382,7 +390,7 @@ func vendor(c *Condition, a *inventory.Asset) Match {
 		m.add("vendor "+clip(a.Vendor), src)
 	}
 	for _, at := range a.Attributes {
-		if strings.HasSuffix(at.Key, ".vendor_name") && c.vendorRE.MatchString(at.Value) {
+		if (strings.HasSuffix(at.Key, ".vendor_name") || strings.HasSuffix(at.Key, ".vendor")) && c.vendorRE.MatchString(at.Value) {
 			m.OK = true
 			m.add(fmt.Sprintf("%s=%s", at.Key, clip(at.Value)), at.Source)
 		}

@@ -216,6 +216,9 @@ type AttributeMatch struct {
 	// expression (use (?i) for case-insensitive).
 	Equals  string `yaml:"equals,omitempty"`
 	Matches string `yaml:"matches,omitempty"`
+	// MinValues is how many distinct matching values are needed (default 1):
+	// a MAC seen on two VLANs is a trunked router or switch.
+	MinValues int `yaml:"min_values,omitempty"`
 
 	re *regexp.Regexp
 }

@@ -160,6 +160,35 @@ func Derive(inv *inventory.Inventory, rs *rules.RuleSet, opt Options) (*Model, e
 		g.why[p.rule] = p.why
 	}
 	sort.Strings(order)
+	// Assets grouped by subnet (no VLAN seen, or several) join the group of
+	// the same kind whose VLAN carries that subnet.
+	for _, gk := range order {
+		g := groups[gk]
+		if g.net.by != "subnet" || g.group == "single" || g.group == "asset" {
+			continue
+		}
+		for _, ok2 := range order {
+			h := groups[ok2]
+			if h == g || h.kind != g.kind || h.group != g.group || h.net.by != "VLAN" || !contains(h.net.networks, g.net.label) ||
+				!strings.HasPrefix(h.id, strings.TrimSuffix(g.id, g.net.key)) {
+				continue
+			}
+			h.members = append(h.members, g.members...)
+			for r, n := range g.rules {
+				h.rules[r] += n
+				h.why[r] = g.why[r]
+			}
+			delete(groups, gk)
+			break
+		}
+	}
+	kept := order[:0]
+	for _, gk := range order {
+		if groups[gk] != nil {
+			kept = append(kept, gk)
+		}
+	}
+	order = kept
 
 	m := &Model{Schema: Schema, Zones: []Zone{}, Conduits: []Conduit{}, Violations: []Violation{}, Source: "derived"}
 	zoneOf := map[string]string{}
@@ -184,7 +213,7 @@ func Derive(inv *inventory.Inventory, rs *rules.RuleSet, opt Options) (*Model, e
 				z.Why = append(z.Why, fmt.Sprintf("%s: %s (%s)", rid, g.why[rid], plural(g.rules[rid], "asset")))
 			}
 			if g.group != "single" && g.group != "asset" {
-				z.Why = append(z.Why, "grouped by "+g.net.by+" "+g.net.label)
+				z.Why = append(z.Why, "grouped by "+g.net.describe())
 				z.Networks = g.net.networks
 			}
 			if len(parts) > 1 {
@@ -200,15 +229,26 @@ func Derive(inv *inventory.Inventory, rs *rules.RuleSet, opt Options) (*Model, e
 	}
 	// Assets no zone rule placed join the zone of their network.
 	unassigned := map[string]int{}
-	joined := map[int]int{}
-	joinedNet := map[int]netInfo{}
+	joined := map[int]map[string]int{} // zone index → how the assets joined → count
 	for i, p := range place {
 		if p != nil {
 			continue
 		}
 		a := &inv.Assets[i]
 		n := nets[i]
-		if zs := byNet[n.key]; len(zs) > 0 {
+		zs := byNet[n.key]
+		if len(zs) == 0 {
+			// An asset grouped by subnet (seen behind a router, or without a
+			// VLAN tag) joins a VLAN zone whose subnets hold its address.
+			for _, sn := range n.networks {
+				for zi := range m.Zones {
+					if contains(m.Zones[zi].Networks, sn) && !contains(zs, zi) {
+						zs = append(zs, zi)
+					}
+				}
+			}
+		}
+		if len(zs) > 0 {
 			best := zs[0]
 			for _, zi := range zs[1:] {
 				if len(m.Zones[zi].Assets) > len(m.Zones[best].Assets) {
@@ -218,14 +258,16 @@ func Derive(inv *inventory.Inventory, rs *rules.RuleSet, opt Options) (*Model, e
 			z := &m.Zones[best]
 			z.Assets = append(z.Assets, a.ID)
 			zoneOf[a.ID] = z.ID
-			joined[best]++
-			joinedNet[best] = n
+			if joined[best] == nil {
+				joined[best] = map[string]int{}
+			}
+			joined[best][n.describe()]++
 			continue
 		}
 		zi, ok := unassigned[n.key]
 		if !ok {
 			z := Zone{ID: "unassigned-" + n.key, Name: "Unassigned " + n.label, Kind: KindUnassigned, Assets: []string{},
-				Why: []string{"no zone rule placed these assets and no zone holds their " + n.by}, Networks: n.networks}
+				Why: []string{"no zone rule placed these assets and no zone holds their " + n.describe()}, Networks: n.networks}
 			z.SLTarget, z.SLSource = opt.slTarget(KindUnassigned)
 			m.Zones = append(m.Zones, z)
 			zi = len(m.Zones) - 1
@@ -234,9 +276,10 @@ func Derive(inv *inventory.Inventory, rs *rules.RuleSet, opt Options) (*Model, e
 		m.Zones[zi].Assets = append(m.Zones[zi].Assets, a.ID)
 		zoneOf[a.ID] = m.Zones[zi].ID
 	}
-	for zi, n := range joined {
-		ni := joinedNet[zi]
-		m.Zones[zi].Why = append(m.Zones[zi].Why, fmt.Sprintf("unclassified assets joined by %s %s (%s)", ni.by, ni.label, plural(n, "asset")))
+	for zi, how := range joined {
+		for _, d := range sortedKeysInt(how) {
+			m.Zones[zi].Why = append(m.Zones[zi].Why, fmt.Sprintf("unclassified assets joined by %s (%s)", d, plural(how[d], "asset")))
+		}
 	}
 	dedupeZoneIDs(m)
 	zoneOf = m.ZoneOf()
@@ -256,6 +299,13 @@ func dedupeZoneIDs(m *Model) {
 			m.Zones[i].ID = fmt.Sprintf("%s-%d", id, seen[id])
 		}
 	}
+}
+
+func (n netInfo) describe() string {
+	if n.by == "VLAN" {
+		return n.label
+	}
+	return n.by + " " + n.label
 }
 
 // networkOf picks the network an asset is grouped by: its VLAN when it was
@@ -292,11 +342,17 @@ func networkOf(a *inventory.Asset) netInfo {
 				}
 			}
 		}
-		// A MAC seen on several VLANs (a router, a trunk) is not grouped by VLAN.
-		if len(counts) == 1 {
-			for v := range counts {
-				return netInfo{key: "vlan" + v, label: "VLAN " + v, by: "VLAN", networks: append([]string{"vlan:" + v}, subnets...)}
+		// A MAC seen on several VLANs (a router, a trunk) is grouped by VLAN
+		// only when one VLAN carries at least three quarters of its sightings.
+		total, best, bestN := 0, "", 0
+		for v, n := range counts {
+			total += n
+			if n > bestN || (n == bestN && v < best) {
+				best, bestN = v, n
 			}
+		}
+		if best != "" && bestN*4 >= total*3 {
+			return netInfo{key: "vlan" + best, label: "VLAN " + best, by: "VLAN", networks: append([]string{"vlan:" + best}, subnets...)}
 		}
 	}
 	if first.IsValid() {
