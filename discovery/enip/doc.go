@@ -47,8 +47,11 @@
 // Errors: CIP error replies are not reported as operations (the request
 // already was); malformed messages return an error naming the part.
 //
-// Known gaps: Forward Open is classified but its connection ids are not
-// used to give UDP 2222 I/O client/server roles; CIP Security (TLS/DTLS on
+// Forward Open requests also give the comm attribute cip.transport_class
+// (0/1 implicit I/O, 3 explicit).
+//
+// Known gaps: Forward Open connection ids are not used to give UDP 2222
+// I/O client/server roles; CIP Security (TLS/DTLS on
 // 2221) is not handled; PCCC (0x4B to class 0x67) is named but its payload
 // (PLC-5/SLC commands, which include writes) is not decoded; ListServices
 // and ListInterfaces replies are not read; fragmented connected writes are

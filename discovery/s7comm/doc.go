@@ -43,15 +43,18 @@
 //     index 0x0081 is the boot loader, not the firmware); SZL 0x001C index
 //     1 s7.plc_name, 2 s7.module_name, 3 s7.plant_tag, 4 s7.copyright,
 //     5 s7.serial_number, 7 s7.module_type, 8 s7.memory_card_serial,
-//     0x0B s7.location. MMS Identify replies: mms.vendor, mms.model,
-//     mms.revision.
+//     0x0B s7.location. S7comm-plus session set-up replies (CreateObject
+//     in a version-1 PDU): the ServerSessionVersion string
+//     ("6ES7 511-1AK00-0AB0 ;V2.1") gives s7.order_number and s7.firmware
+//     at confidence 0.7 (not seen in any shared capture). MMS Identify
+//     replies: mms.vendor, mms.model, mms.revision.
 //
 // Errors: S7 acks with an error class and userdata error codes are not
 // reported (only requests are operations). Malformed TPKT/COTP stops the
 // flow via PDULen; malformed S7 PDUs return an error.
 //
-// Known gaps: S7comm-plus payloads (object ids, variable addresses, the
-// session's server identity strings) are not decoded, and its V3 integrity
+// Known gaps: S7comm-plus payloads (object ids, variable addresses) are
+// not decoded, and its V3 integrity
 // digest is not verified; encrypted S7comm-plus (TLS, firmware ≥ V2.9) is
 // just TLS on 102 and is not recognised; S7 block contents are not parsed;
 // the PI service name is not kept in the operation (name "plc_control").

@@ -252,3 +252,17 @@ func BenchmarkParseSZL(b *testing.B) {
 		}
 	}
 }
+
+func TestSessionVersion(t *testing.T) {
+	// The ServerSessionVersion value as S7-1500 replies carry it (format
+	// from the s7comm_plus Wireshark plugin's documentation); no shared
+	// capture contains a session set-up.
+	b := append([]byte{0x72, 0x01, 0x00, 0x40, 0x32, 0, 0, 0x04, 0xca, 0, 0, 0, 1, 0xa3, 0x82, 0x21, 0x00, 0x15, 0x1b}, "1;6ES7 511-1AK00-0AB0 ;V2.1"...)
+	order, fw := sessionVersion(b)
+	if order != "6ES7 511-1AK00-0AB0" || fw != "V2.1" {
+		t.Errorf("got %q %q", order, fw)
+	}
+	if o, _ := sessionVersion([]byte("no version here")); o != "" {
+		t.Errorf("false positive %q", o)
+	}
+}
