@@ -140,3 +140,12 @@ var deviceTypes = map[uint16]string{
 
 // DeviceTypeName returns the profile name, or "" when unknown.
 func DeviceTypeName(t uint16) string { return deviceTypes[t] }
+
+// String names a common service; object-specific codes depend on the
+// class (see Classify) and print as hex.
+func (s Service) String() string {
+	if d, ok := commonServices[s]; ok {
+		return d.name
+	}
+	return fmt.Sprintf("service_0x%02x", uint8(s))
+}

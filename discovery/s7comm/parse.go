@@ -417,3 +417,17 @@ func ParsePlus(b []byte) (Plus, error) {
 	}
 	return p, nil
 }
+
+func (r ROSCTR) String() string {
+	switch r {
+	case RosctrJob:
+		return "job"
+	case RosctrAck:
+		return "ack"
+	case RosctrAckData:
+		return "ack_data"
+	case RosctrUserdata:
+		return "userdata"
+	}
+	return fmt.Sprintf("rosctr_%d", uint8(r))
+}
