@@ -24,6 +24,10 @@ type EngineOptions struct {
 	// PDU, out-of-order segments); a PDU longer than this is skipped.
 	// Default 256 KiB.
 	MaxStreamBuffer int
+	// MaxBuffered bounds the bytes held in TCP reassembly buffers across
+	// all flows; a flow whose buffering would exceed it stops being
+	// dissected. Default 256 MiB.
+	MaxBuffered int
 	// MaxHosts bounds the host de-duplication table (MAC/IP pairs and their
 	// VLANs); when full it is flushed and started afresh, which only costs
 	// repeated observations. Default 1<<20.
@@ -58,6 +62,11 @@ type EngineStats struct {
 	TCPGaps uint64
 	// OversizePDUs: PDUs longer than MaxStreamBuffer, skipped.
 	OversizePDUs uint64
+	// BufferOverflows: flows whose dissection stopped because all flows'
+	// reassembly buffers together reached MaxBuffered.
+	BufferOverflows uint64
+	// BufferedBytes: bytes held in reassembly buffers now.
+	BufferedBytes int
 	// PDUs per dissector name: stream PDUs parsed, datagrams and frames handed over.
 	PDUs map[string]uint64
 }
@@ -84,6 +93,7 @@ type Engine struct {
 
 	flows      map[uint64]*flow // by hash, chained through flow.hnext
 	nflows     int
+	buffered   int   // bytes in reassembly buffers (see accountBuffers)
 	head, tail *flow // LRU: head is the most recently seen
 	free       []*flow
 	dirty      []*flow
@@ -123,11 +133,12 @@ type hostEntry struct {
 }
 
 const (
-	defaultFlowIdle  = 5 * time.Minute
-	defaultMaxFlows  = 1 << 20
-	defaultMaxBuffer = 256 << 10
-	defaultMaxHosts  = 1 << 20
-	evictEvery       = 4096 // packets between idle checks
+	defaultFlowIdle    = 5 * time.Minute
+	defaultMaxFlows    = 1 << 20
+	defaultMaxBuffer   = 256 << 10
+	defaultMaxHosts    = 1 << 20
+	defaultMaxBuffered = 256 << 20
+	evictEvery         = 4096 // packets between idle checks
 )
 
 // NewEngine makes an engine over a dissector set; emit receives every
@@ -141,6 +152,9 @@ func NewEngine(set *Set, emit Emit, opt EngineOptions) *Engine {
 	}
 	if opt.MaxStreamBuffer <= 0 {
 		opt.MaxStreamBuffer = defaultMaxBuffer
+	}
+	if opt.MaxBuffered <= 0 {
+		opt.MaxBuffered = defaultMaxBuffered
 	}
 	if opt.MaxHosts <= 0 {
 		opt.MaxHosts = defaultMaxHosts
@@ -332,6 +346,7 @@ func (e *Engine) flushHosts() {
 // flush before committing a batch.
 func (e *Engine) Flush() {
 	for _, f := range e.dirty {
+		f.inDirty = false
 		if f.dirty {
 			e.emitFlow(f)
 		}
@@ -363,6 +378,7 @@ func (e *Engine) Close() {
 func (e *Engine) Stats() EngineStats {
 	s := e.st
 	s.ActiveFlows = e.nflows
+	s.BufferedBytes = e.buffered
 	s.Hosts = len(e.hosts)
 	s.PDUs = make(map[string]uint64, len(e.names))
 	for i, n := range e.names {

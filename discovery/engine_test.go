@@ -583,3 +583,24 @@ func TestFragmentsAndMalformed(t *testing.T) {
 		t.Errorf("fragments must not be dissected: %s", d)
 	}
 }
+
+// TestBufferBudget opens many flows that each hold a partial PDU: past
+// MaxBuffered the engine stops buffering (and dissecting) the newest ones,
+// and Close returns every byte to the budget.
+func TestBufferBudget(t *testing.T) {
+	set, _ := testSet(t)
+	r := newRunner(t, set, discovery.EngineOptions{MaxBuffered: 64 << 10})
+	part := pdu(strings.Repeat("p", 3000))[:2000]
+	for i := 0; i < 100; i++ {
+		c := ep{cli.mac, cli.ip, uint16(20000 + i)}
+		r.eth(tcpEth(c, srv, 1, 1, fACK, part))
+	}
+	st := r.e.Stats()
+	if st.BufferOverflows == 0 || st.BufferedBytes > 64<<10 {
+		t.Errorf("overflows %d, buffered %d; want > 0 and <= %d", st.BufferOverflows, st.BufferedBytes, 64<<10)
+	}
+	r.e.Close()
+	if st := r.e.Stats(); st.BufferedBytes != 0 {
+		t.Errorf("buffered %d after Close, want 0", st.BufferedBytes)
+	}
+}

@@ -35,7 +35,9 @@ type flow struct {
 	hostCache  [2]hostRef
 	clientIsA  bool
 	prev, next *flow
-	dirty      bool
+	dirty      bool  // has a KindFlow delta to emit
+	inDirty    bool  // is in Engine.dirty (kept across reuse of the struct)
+	bufAcct    int   // bytes of buffers counted in Engine.buffered
 	last       int64 // Unix ns of the latest packet
 	lastTime   time.Time
 	pkts       uint64 // since the last KindFlow
@@ -98,6 +100,9 @@ func (e *Engine) tcp(seq, ack uint32, flags uint8, payload []byte, fragment bool
 			e.closeFlow(f)
 		}
 	}
+	if f.bufAcct != 0 || len(f.half[0].buf)|len(f.half[1].buf)|f.half[0].oooBytes|f.half[1].oooBytes != 0 {
+		e.accountBuffers(f)
+	}
 }
 
 // udp handles a UDP datagram.
@@ -125,7 +130,10 @@ func (e *Engine) account(f *flow) {
 	f.lastTime = e.pkt.Time
 	if !f.dirty {
 		f.dirty = true
-		e.dirty = append(e.dirty, f)
+		if !f.inDirty {
+			f.inDirty = true
+			e.dirty = append(e.dirty, f)
+		}
 	}
 }
 
@@ -276,6 +284,7 @@ func (e *Engine) restart(f *flow, _ Direction) {
 	}
 	k, hash, hnext := f.key, f.hash, f.hnext
 	prev, next := f.prev, f.next
+	e.stopDissect(f)
 	e.resetFlow(f)
 	f.key, f.hash, f.hnext, f.prev, f.next = k, hash, hnext, prev, next
 	f.hostCache = [2]hostRef{{-1, 0}, {-1, 0}}
@@ -383,14 +392,28 @@ func (e *Engine) release(f *flow) {
 }
 
 func (e *Engine) resetFlow(f *flow) {
-	h0, h1 := f.half[0].buf, f.half[1].buf
-	*f = flow{}
-	// Keep small buffers for reuse; let large ones go.
-	if cap(h0) <= 4096 {
-		f.half[0].buf = h0[:0]
+	e.buffered -= f.bufAcct
+	inDirty := f.inDirty
+	*f = flow{inDirty: inDirty}
+}
+
+// accountBuffers updates the engine-wide count of bytes held in f's
+// reassembly buffers and, when the total exceeds MaxBuffered, drops f's
+// buffers and stops dissecting it: a capture with very many flows each
+// holding a partial PDU must not exhaust memory.
+func (e *Engine) accountBuffers(f *flow) {
+	n := cap(f.half[0].buf) + cap(f.half[1].buf) + f.half[0].oooBytes + f.half[1].oooBytes
+	if n == f.bufAcct {
+		return
 	}
-	if cap(h1) <= 4096 {
-		f.half[1].buf = h1[:0]
+	e.buffered += n - f.bufAcct
+	f.bufAcct = n
+	if n > 0 && e.buffered > e.opt.MaxBuffered {
+		e.st.BufferOverflows++
+		e.stopDissect(f)
+		n = cap(f.half[0].buf) + cap(f.half[1].buf)
+		e.buffered += n - f.bufAcct
+		f.bufAcct = n
 	}
 }
 

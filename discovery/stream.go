@@ -320,7 +320,7 @@ func (e *Engine) drainBuf(f *flow, dir Direction) {
 		e.st.OversizePDUs++
 		h.buf = h.buf[:0]
 	}
-	if cap(h.buf) > 64<<10 && len(h.buf) == 0 {
+	if cap(h.buf) > 2048 && len(h.buf) == 0 {
 		h.buf = nil // let a large PDU's buffer go
 	}
 }
@@ -409,13 +409,8 @@ func (e *Engine) stopDissect(f *flow) {
 	f.stream = nil
 	for i := range f.half {
 		h := &f.half[i]
-		if cap(h.buf) > 4096 {
-			h.buf = nil
-		} else {
-			h.buf = h.buf[:0]
-		}
-		clear(h.ooo)
-		h.ooo = h.ooo[:0]
+		h.buf = nil
+		h.ooo = nil
 		h.oooBytes = 0
 		h.skip = 0
 	}
