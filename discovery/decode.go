@@ -127,14 +127,20 @@ func (e *Engine) llc(b []byte, depth int) {
 			return
 		}
 		e.l2Host()
-		if fd := e.frameSNAP[snapKey(oui, pid)]; fd != nil {
-			e.frame(fd, payload)
+		if fe, ok := e.frameSNAP[snapKey(oui, pid)]; ok {
+			e.frame(fe, payload)
 		}
 		return
 	}
 	e.l2Host()
-	if fd := e.frameDSAP[dsap]; fd != nil {
-		e.frame(fd, b[n:])
+	if fe, ok := e.frameDSAP[dsap]; ok {
+		e.frame(fe, b[n:])
+	}
+}
+
+func (e *Engine) frameByType(et uint16, b []byte) {
+	if fe, ok := e.frameType[et]; ok {
+		e.frame(fe, b)
 	}
 }
 
@@ -143,31 +149,39 @@ func snapKey(oui uint32, pid uint16) uint64 { return uint64(oui)<<16 | uint64(pi
 // etherType dispatches the payload of an Ethernet II frame (or SNAP with a
 // zero OUI, or a cooked capture's protocol field).
 func (e *Engine) etherType(et uint16, b []byte, depth int) {
-	if e.frameAny {
-		if fd := e.frameType[et]; fd != nil {
-			if et != etherIPv4 && et != etherIPv6 && et != etherARP {
-				e.l2Host()
-			}
-			e.frame(fd, b)
-		}
-	}
 	switch et {
 	case etherIPv4:
+		if e.frameIP {
+			e.frameByType(et, b)
+		}
 		e.ipv4(b, depth)
 	case etherIPv6:
+		if e.frameIP {
+			e.frameByType(et, b)
+		}
 		e.ipv6(b, depth)
 	case etherARP:
+		if e.frameIP {
+			e.frameByType(et, b)
+		}
 		e.arp(b)
 	default:
-		if !e.frameAny || e.frameType[et] == nil {
-			e.l2Host()
-		}
+		e.l2Host()
+		e.frameByType(et, b)
 	}
 }
 
 // l2Host records the frame's source MAC for a frame without an IP layer.
+// Layer-2 cyclic traffic (PROFINET RT, GOOSE) comes from few senders, so
+// the last one is remembered to skip the host map.
 func (e *Engine) l2Host() {
-	e.host(e.pkt.Src.MAC, netip.Addr{})
+	mac := e.pkt.Src.MAC
+	if e.lastL2Idx >= 0 && e.lastL2Gen == e.hostGen && e.lastL2MAC == mac {
+		e.seen(e.lastL2Idx)
+		return
+	}
+	i := e.host(mac, netip.Addr{})
+	e.lastL2MAC, e.lastL2Idx, e.lastL2Gen = mac, i, e.hostGen
 }
 
 // arp records the sender's MAC/IP binding of requests and replies

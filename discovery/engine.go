@@ -81,10 +81,13 @@ type Engine struct {
 	opt  EngineOptions
 	log  *slog.Logger
 
-	frameAny  bool
-	frameType map[uint16]FrameDissector
-	frameDSAP map[uint8]FrameDissector
-	frameSNAP map[uint64]FrameDissector
+	frameIP   bool // a frame dissector takes IPv4, IPv6 or ARP frames too
+	frameType map[uint16]frameEntry
+	frameDSAP map[uint8]frameEntry
+	frameSNAP map[uint64]frameEntry
+	lastL2MAC MAC
+	lastL2Idx int32
+	lastL2Gen uint32
 	heurTCP   []StreamDissector
 	heurUDP   []DatagramDissector
 	index     map[string]int // dissector name -> pdus index
@@ -112,6 +115,11 @@ type Engine struct {
 	wire        uint64
 	sinceCheck  int
 	st          EngineStats
+}
+
+type frameEntry struct {
+	fd  FrameDissector
+	idx int // in Engine.pdus
 }
 
 type hostKey struct {
@@ -170,9 +178,10 @@ func NewEngine(set *Set, emit Emit, opt EngineOptions) *Engine {
 	}
 	e := &Engine{
 		set: set, emit: emit, opt: opt, log: opt.Logger,
-		frameType: map[uint16]FrameDissector{},
-		frameDSAP: map[uint8]FrameDissector{},
-		frameSNAP: map[uint64]FrameDissector{},
+		frameType: map[uint16]frameEntry{},
+		frameDSAP: map[uint8]frameEntry{},
+		frameSNAP: map[uint64]frameEntry{},
+		lastL2Idx: -1,
 		index:     map[string]int{},
 		flows:     map[uint64]*flow{},
 		hosts:     map[hostKey]int32{},
@@ -193,16 +202,19 @@ func NewEngine(set *Set, emit Emit, opt EngineOptions) *Engine {
 		e.seed[i] = binary.LittleEndian.Uint64(sb[i*8:]) | 1
 	}
 	for _, fd := range set.Frames {
+		fe := frameEntry{fd, e.index[fd.Name()]}
 		for _, m := range fd.Frames() {
 			switch {
 			case m.EtherType != 0:
-				e.frameType[m.EtherType] = fd
+				e.frameType[m.EtherType] = fe
+				if m.EtherType == etherIPv4 || m.EtherType == etherIPv6 || m.EtherType == etherARP {
+					e.frameIP = true
+				}
 			case m.SNAPOUI != 0 || m.SNAPPID != 0:
-				e.frameSNAP[snapKey(m.SNAPOUI, m.SNAPPID)] = fd
+				e.frameSNAP[snapKey(m.SNAPOUI, m.SNAPPID)] = fe
 			default:
-				e.frameDSAP[m.DSAP] = fd
+				e.frameDSAP[m.DSAP] = fe
 			}
-			e.frameAny = true
 		}
 	}
 	for _, d := range set.Heuristic {
@@ -390,20 +402,14 @@ func (e *Engine) Stats() EngineStats {
 }
 
 // frame hands a layer-2 payload to a frame dissector.
-func (e *Engine) frame(fd FrameDissector, data []byte) {
+func (e *Engine) frame(fe frameEntry, data []byte) {
 	e.pkt.Flow = nil
 	e.pkt.SrcPort, e.pkt.DstPort = 0, 0
-	e.count(fd.Name())
-	if err, panicked := e.callFrame(fd, data); panicked {
+	e.pdus[fe.idx]++
+	if err, panicked := e.callFrame(fe.fd, data); panicked {
 		e.st.DissectorPanics++
 	} else if err != nil {
 		e.st.DissectorErrors++
-	}
-}
-
-func (e *Engine) count(name string) {
-	if i, ok := e.index[name]; ok {
-		e.pdus[i]++
 	}
 }
 
