@@ -264,6 +264,11 @@ func (s *stream) emitCIP(r Request, pkt *discovery.PacketInfo, emit discovery.Em
 	o := pkt.Obs(discovery.KindOperation, pkt.Client())
 	o.Peer, o.Protocol, o.Transport, o.Port = pkt.Server(), ProtoCIP, "tcp", pkt.Flow.ServerPort
 	o.Op = Classify(r.Service, r.Path)
+	if r.Service == 0x4B && r.Path.HasClass && r.Path.Class == ClassPCCC {
+		if op, err := PCCCOperation(r.Data); err == nil {
+			o.Op = op
+		}
+	}
 	emit(o)
 }
 

@@ -52,8 +52,10 @@
 //
 // Known gaps: Forward Open connection ids are not used to give UDP 2222
 // I/O client/server roles; CIP Security (TLS/DTLS on
-// 2221) is not handled; PCCC (0x4B to class 0x67) is named but its payload
-// (PLC-5/SLC commands, which include writes) is not decoded; ListServices
+// 2221) is not handled; PCCC inside Execute PCCC (0x4B to class 0x67) is
+// classified by command/function (typed and logical reads and writes,
+// change mode = control, diagnostics; pccc.go) but its addresses are not
+// decoded and no shared capture contains it; ListServices
 // and ListInterfaces replies are not read; fragmented connected writes are
 // counted per fragment.
 package enip

@@ -127,3 +127,30 @@ func TestForwardOpen(t *testing.T) {
 		}
 	}
 }
+
+// Execute PCCC (0x4B to class 0x67) carrying a MicroLogix "protected typed
+// logical write with three address fields" (CMD 0x0F, FNC 0xAA) to N7:0,
+// as pycomm's SLC driver sends it: requestor id length 7, vendor 0x1234,
+// serial 0x01020304.
+func TestPCCC(t *testing.T) {
+	cip := []byte{0x4b, 0x02, 0x20, 0x67, 0x24, 0x01,
+		0x07, 0x34, 0x12, 0x04, 0x03, 0x02, 0x01, // requestor id
+		0x0f, 0x00, 0x2a, 0x00, 0xaa, // CMD STS TNS FNC
+		0x02, 0x07, 0x89, 0x00, 0x00, 0x2c, 0x01} // size, file 7, type N, element 0, sub 0, value 300
+	s := New().NewStream(nil)
+	pkt := &discovery.PacketInfo{Flow: &discovery.Flow{ServerPort: 44818}, Dir: discovery.ToServer, Evidence: discovery.Evidence{Frame: 1}}
+	var op discovery.Operation
+	if err := s.Parse(rr("p", cip), pkt, func(o discovery.Observation) {
+		if o.Kind == discovery.KindOperation {
+			op = o.Op
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if op.Name != "pccc_protected_typed_logical_write_3" || op.Class != discovery.OpWrite || op.Code != 0x0faa {
+		t.Errorf("got %+v", op)
+	}
+	for i := 0; i < len(cip); i++ {
+		_, _ = PCCCOperation(cip[6:][:max(0, min(i, len(cip)-6))])
+	}
+}
