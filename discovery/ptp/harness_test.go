@@ -31,4 +31,3 @@ func runCapture(t testing.TB, path string, fs ...discovery.Factory) []discovery.
 	}
 	return out
 }
-
