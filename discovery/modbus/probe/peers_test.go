@@ -17,6 +17,7 @@ import (
 	mb "github.com/simonvetter/modbus"
 
 	"github.com/otzone/otzone/discovery"
+	"github.com/otzone/otzone/discovery/inventory"
 	"github.com/otzone/otzone/discovery/probe"
 )
 
@@ -307,6 +308,27 @@ func TestProbeRealPeers(t *testing.T) {
 		}
 		// pymodbus answers FC 17 with its identity and run indicator 0xFF.
 		one(t, log.attr("", "modbus.server_id"), "Gateway Co-GW-100-v2.4.1", "server id")
+		// Through the inventory the meter becomes its own asset reached via the gateway.
+		b := inventory.NewBuilder("")
+		for _, o := range log.obs {
+			b.Add(o)
+		}
+		inv := inventory.Build(b.Drain(), inventory.BuildOptions{})
+		var gwAsset, meter *inventory.Asset
+		for i := range inv.Assets {
+			a := &inv.Assets[i]
+			for _, at := range a.Attributes {
+				if at.Key == "modbus.vendor_name" && at.Value == "Gateway Co" {
+					gwAsset = a
+				}
+				if at.Key == "modbus.vendor_name" && at.Value == "Meter Maker" {
+					meter = a
+				}
+			}
+		}
+		if gwAsset == nil || meter == nil || meter.Via != gwAsset.ID || gwAsset == meter {
+			t.Errorf("inventory: gateway %+v meter %+v: want the meter via the gateway", gwAsset, meter)
+		}
 		var svc, evid int
 		for _, o := range log.obs {
 			if o.Kind == discovery.KindService && o.Role == "server" && o.Port == r.Target.Port && o.Asset.IP.String() == gatewayIP {
