@@ -164,16 +164,12 @@ func (e *Engine) deliver(f *flow, dir Direction, data []byte) {
 func (e *Engine) detect(f *flow, dir Direction, data []byte) {
 	h := &f.half[dir]
 	view := data
+	var rest []byte // bytes past maxDetectBytes, framed if Detect says Yes
 	buffered := len(h.buf) > 0
 	if buffered {
-		room := maxDetectBytes - len(h.buf)
-		if room > len(data) {
-			room = len(data)
-		}
-		if room < 0 {
-			room = 0
-		}
+		room := max(0, min(maxDetectBytes-len(h.buf), len(data)))
 		h.buf = append(h.buf, data[:room]...)
+		rest = data[room:]
 		view = h.buf
 	}
 	var verdict Verdict
@@ -208,6 +204,7 @@ func (e *Engine) detect(f *flow, dir Direction, data []byte) {
 		f.stream = stream
 		f.mode = modeDissect
 		if buffered {
+			h.buf = append(h.buf, rest...)
 			e.drainBuf(f, dir)
 		} else {
 			e.frameStream(f, dir, data)
