@@ -176,6 +176,31 @@ func newMerger(rows *Rows) *merger {
 			mi.router = true
 		}
 	}
+	// Next hops: a MAC that never sent from an IP but is the destination
+	// of two or more IPs is a gateway seen from one side only.
+	dst := map[discovery.MAC]map[netip.Addr]bool{}
+	addDst := func(e discovery.Endpoint) {
+		ip := e.IP.Unmap()
+		if !e.MAC.IsUnicast() || !usableIP(ip) {
+			return
+		}
+		if mi := m.macs[e.MAC]; mi != nil && len(mi.ips) > 0 {
+			return
+		}
+		if dst[e.MAC] == nil {
+			dst[e.MAC] = map[netip.Addr]bool{}
+		}
+		dst[e.MAC][ip] = true
+	}
+	for _, c := range rows.Communications {
+		addDst(c.Client)
+		addDst(c.Server)
+	}
+	for mac, ips := range dst {
+		if len(ips) >= 2 {
+			info(mac).router = true
+		}
+	}
 	best := map[netip.Addr]uint64{}
 	for mac, mi := range m.macs {
 		if mi.router {
@@ -272,6 +297,11 @@ func (m *merger) resolve(e discovery.Endpoint) (key, gateway string, ok bool) {
 	ip := e.IP.Unmap()
 	if !usableIP(ip) {
 		ip = netip.Addr{}
+	}
+	if !e.MAC.IsZero() && !e.MAC.IsUnicast() {
+		// Sent to a group MAC: a subnet-directed broadcast
+		// (10.10.10.255 to ff:ff:ff:ff:ff:ff) names no device.
+		return "", "", false
 	}
 	if e.MAC.IsUnicast() {
 		mi := m.macs[e.MAC]
@@ -556,17 +586,23 @@ func (m *merger) communications(rows *Rows) []Communication {
 // discovery traffic to it stays visible as a communication.
 func groupID(e discovery.Endpoint) string {
 	ip := e.IP.Unmap()
+	kind := ""
 	switch {
 	case ip.IsValid() && ip.IsMulticast():
-		return "multicast:" + ip.String()
+		kind = "multicast:"
 	case ip.Is4() && ip.As4() == [4]byte{255, 255, 255, 255}:
-		return "broadcast:" + ip.String()
+		kind = "broadcast:"
 	case e.MAC == discovery.MAC{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}:
-		return "broadcast:" + e.MAC.String()
+		kind = "broadcast:"
 	case !e.MAC.IsZero() && !e.MAC.IsUnicast():
-		return "multicast:" + e.MAC.String()
+		kind = "multicast:"
+	default:
+		return ""
 	}
-	return ""
+	if ip.IsValid() {
+		return kind + ip.String()
+	}
+	return kind + e.MAC.String()
 }
 
 func attributeOf(r AttributeRow) Attribute {

@@ -417,3 +417,47 @@ func TestBuildNextHopDestination(t *testing.T) {
 		t.Error("no dnp3 communication")
 	}
 }
+
+func TestBuildGroupDestinations(t *testing.T) {
+	c := ep("00:01:f0:10:00:15", "10.10.10.15", "")
+	inv := build(
+		host(c, "", 1),
+		// BACnet Who-Is to the subnet-directed broadcast, Ethernet broadcast.
+		flow(c, ep("ff:ff:ff:ff:ff:ff", "10.10.10.255", ""), "bacnet", 47808, 1, 60, 2),
+		// PROFINET DCP Identify to its multicast MAC (layer 2, no IP).
+		flow(c, ep("01:0e:cf:00:00:00", "", ""), "profinet_dcp", 0, 1, 60, 3),
+	)
+	if len(inv.Assets) != 1 {
+		t.Fatalf("group destinations must not become assets: %+v", inv.Assets)
+	}
+	var servers []string
+	for _, cm := range inv.Communications {
+		servers = append(servers, cm.Server)
+	}
+	if diff := cmp.Diff([]string{"broadcast:10.10.10.255", "multicast:01:0e:cf:00:00:00"}, servers); diff != "" {
+		t.Errorf("servers (-want +got):\n%s", diff)
+	}
+}
+
+func TestBuildOneSidedGateway(t *testing.T) {
+	// bacnet_example.pcap's shape: every frame goes from MAC A to MAC B;
+	// A sends from 40 IPs (a router), B never sends, so B is the next hop
+	// for every destination and owns none of them.
+	a, b := "d4:6a:6a:56:98:17", "2c:30:33:d3:15:44"
+	var obs []discovery.Observation
+	for i := 0; i < 10; i++ {
+		ip := fmt.Sprintf("172.20.32.%d", 50+i)
+		obs = append(obs, host(ep(a, ip, ""), "", uint64(i+1)))
+		obs = append(obs, flow(ep(a, ip, ""), ep(b, "172.20.32.200", ""), "bacnet", 47808, 1, 60, uint64(i+1)))
+		obs = append(obs, flow(ep(a, "172.20.32.200", ""), ep(b, fmt.Sprintf("172.20.32.%d", 100+i), ""), "bacnet", 47808, 1, 60, uint64(i+1)))
+	}
+	inv := build(obs...)
+	for _, as := range inv.Assets {
+		if len(as.MACs) > 0 && len(as.IPs) > 0 {
+			t.Errorf("%s: a gateway MAC took IPs %v", as.Key, as.IPs)
+		}
+	}
+	byKey(t, inv, "ip:172.20.32.200")
+	byKey(t, inv, "ip:172.20.32.105")
+	byKey(t, inv, "ip:172.20.32.55")
+}
