@@ -25,6 +25,7 @@ temporary file and renamed, so a failed export never leaves half a file).`,
 	}
 	// ---- Kinds: add yours here, one line each (keep alphabetical). ----
 	cmd.AddCommand(NewCmdInventory(f, nil))
+	cmd.AddCommand(NewCmdZones(f, nil))
 	// ---- end of kinds ----
 	return cmd
 }

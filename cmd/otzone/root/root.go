@@ -8,9 +8,12 @@ import (
 
 	assetsCmd "github.com/otzone/otzone/cmd/otzone/assets"
 	"github.com/otzone/otzone/cmd/otzone/cmdutil"
+	diffCmd "github.com/otzone/otzone/cmd/otzone/diff"
 	exportCmd "github.com/otzone/otzone/cmd/otzone/export"
 	ingestCmd "github.com/otzone/otzone/cmd/otzone/ingest"
+	rulesCmd "github.com/otzone/otzone/cmd/otzone/rules"
 	versionCmd "github.com/otzone/otzone/cmd/otzone/version"
+	zonesCmd "github.com/otzone/otzone/cmd/otzone/zones"
 )
 
 // NewCmdRoot returns the otzone command with every noun attached.
@@ -66,9 +69,13 @@ or $OTZONE_DB).`,
 
 	// ---- Nouns: add yours here, one line each (keep alphabetical). ----
 	cmd.AddCommand(assetsCmd.NewCmdAssets(f))
+	cmd.AddCommand(diffCmd.NewCmdDiff(f, nil))
 	cmd.AddCommand(exportCmd.NewCmdExport(f))
 	cmd.AddCommand(ingestCmd.NewCmdIngest(f, nil))
+	cmd.AddCommand(rulesCmd.NewCmdRules(f))
 	cmd.AddCommand(versionCmd.NewCmdVersion(f, nil))
+	cmd.AddCommand(zonesCmd.NewCmdZones(f))
+	f.Classify = rulesCmd.Classify // device types and Purdue levels from rules/ (+ --rules DIR / $OTZONE_RULES)
 	// e.g. cmd.AddCommand(probeCmd.NewCmdProbe(f))
 	// ---- end of nouns ----
 
