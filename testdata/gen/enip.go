@@ -45,12 +45,52 @@ func init() {
 		k.Exchange(enipEncap(0x66, session, nil, nil), nil)
 		k.Close()
 
+		// The PLC (originator) opens a class 1 I/O connection to a POINT I/O
+		// adapter with Forward Open (via its Connection Manager, rack path to
+		// assembly instances), then both produce cyclic I/O on UDP 2222.
+		fo := p.TCP(PLCENIP, IOAdapter, 44818)
+		const fs = 0x00030001
+		fo.Exchange(enipEncap(0x65, 0, nil, []byte{1, 0, 0, 0}), enipEncap(0x65, fs, nil, []byte{1, 0, 0, 0}))
+		foReq := []byte{0x54, 0x02, 0x20, 0x06, 0x24, 0x01, 0x0a, 0x0e,
+			0x00, 0x00, 0x00, 0x00, 0x41, 0x06, 0x4b, 0x00, // O->T id (chosen by target), T->O id
+			0x10, 0x00, 0x01, 0x00, 0x78, 0x56, 0x34, 0x12, // connection serial, originator vendor + serial
+			0x01, 0x00, 0x00, 0x00, // timeout multiplier x4, reserved
+			0x40, 0x9c, 0x00, 0x00, 0x0c, 0x48, // O->T RPI 40 ms, point-to-point fixed 12 bytes
+			0x40, 0x9c, 0x00, 0x00, 0x10, 0x48, // T->O RPI 40 ms, point-to-point fixed 16 bytes
+			0x01,                                                 // cyclic, class 1
+			0x04, 0x20, 0x04, 0x24, 0x01, 0x2c, 0x65, 0x2c, 0x66} // assembly 4, instance 1, points 0x65 (O->T) 0x66 (T->O)
+		foRep := []byte{0xd4, 0, 0, 0, 0x01, 0x06, 0x4b, 0x00, 0x41, 0x06, 0x4b, 0x00,
+			0x10, 0x00, 0x01, 0x00, 0x78, 0x56, 0x34, 0x12, 0x40, 0x9c, 0x00, 0x00, 0x40, 0x9c, 0x00, 0x00, 0, 0}
+		fo.Exchange(enipRR(fs, foReq), enipRR(fs, foRep))
+		fo.Close()
+		for i := uint32(0); i < 3; i++ {
+			p.UDP(PLCENIP, IOAdapter, 2222, 2222, enipIO(0x004b0601, 100+i, append([]byte{byte(i), 0, 1, 0, 0, 0}, make([]byte, 8)...)))
+			p.UDP(IOAdapter, PLCENIP, 2222, 2222, enipIO(0x004b0641, 200+i, append([]byte{byte(i), 0}, make([]byte, 16)...)))
+			p.Advance(40)
+		}
+
 		h := p.TCP(HMI, PLCENIP, 44818)
 		const hs = 0x12020200
 		h.Exchange(enipEncap(0x65, 0, nil, []byte{1, 0, 0, 0}), enipEncap(0x65, hs, nil, []byte{1, 0, 0, 0}))
 		h.Exchange(enipRR(hs, cipReadTag("Tank1_Level")), enipRR(hs, []byte{0xcc, 0, 0, 0, 0xca, 0, 0x00, 0x00, 0x48, 0x42}))
 		h.Close()
 	})
+}
+
+// IOAdapter is a remote I/O adapter on the control VLAN (Rockwell OUI);
+// only the EtherNet/IP scenario uses it.
+var IOAdapter = host("io-adapter", "00:00:bc:10:00:19", "10.10.10.19", 10)
+
+// enipIO is an implicit I/O datagram: CPF with a sequenced address item
+// (connection id, encapsulation sequence) and a connected data item
+// (CIP sequence count + data), as in enip_cip_example.pcap frame 377.
+func enipIO(connID, seq uint32, data []byte) []byte {
+	b := []byte{2, 0, 0x02, 0x80, 8, 0}
+	b = binary.LittleEndian.AppendUint32(b, connID)
+	b = binary.LittleEndian.AppendUint32(b, seq)
+	b = append(b, 0xb1, 0x00, byte(len(data)+2), 0)
+	b = binary.LittleEndian.AppendUint16(b, uint16(seq))
+	return append(b, data...)
 }
 
 // enipEncap builds an encapsulation message (all fields little-endian).
