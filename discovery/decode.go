@@ -316,8 +316,11 @@ func (e *Engine) ipv4(b []byte, depth int) {
 		e.malformed()
 		return
 	}
+	e.ipMissing = 0
 	if total < len(b) {
 		b = b[:total]
+	} else {
+		e.ipMissing = total - len(b) // cut by the capture's snap length
 	}
 	p := &e.pkt
 	p.Src.IP = netip.AddrFrom4([4]byte(b[12:16]))
@@ -354,8 +357,11 @@ func (e *Engine) ipv6(b []byte, depth int) {
 		return
 	}
 	plen := int(binary.BigEndian.Uint16(b[4:]))
+	e.ipMissing = 0
 	if plen != 0 && 40+plen < len(b) {
 		b = b[:40+plen]
+	} else if plen != 0 {
+		e.ipMissing = 40 + plen - len(b)
 	}
 	p := &e.pkt
 	p.Src.IP = netip.AddrFrom16([16]byte(b[8:24]))

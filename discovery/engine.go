@@ -58,6 +58,9 @@ type EngineStats struct {
 	FlowsEvictedFull uint64
 	ActiveFlows      int
 	Hosts            int
+	// Truncated: TCP/UDP packets cut by the capture's snap length; they are
+	// counted in their flow but not dissected.
+	Truncated uint64
 	// TCPGaps: times a direction skipped over missing bytes.
 	TCPGaps uint64
 	// OversizePDUs: PDUs longer than MaxStreamBuffer, skipped.
@@ -109,6 +112,7 @@ type Engine struct {
 	pkt         PacketInfo
 	pktNS       int64 // current packet time, Unix ns
 	hostPending bool  // the current IP packet's source host is not recorded yet
+	ipMissing   int   // bytes of the current IP datagram beyond the captured data
 	hostGen     uint32
 	seed        [3]uint64 // flow hash seeds
 	now         int64     // latest packet time seen, Unix ns
@@ -245,6 +249,7 @@ func (e *Engine) Packet(data []byte, ci gopacket.CaptureInfo, lt layers.LinkType
 		e.now = e.pktNS
 	}
 	e.hostPending = false
+	e.ipMissing = 0
 	e.decodeLink(data, lt)
 	e.pkt.Flow = nil
 	if e.sinceCheck++; e.sinceCheck >= evictEvery {

@@ -135,6 +135,21 @@ func TestFraming(t *testing.T) {
 					t.Errorf("OversizePDUs %d, want 1", st.OversizePDUs)
 				}
 			}},
+		{name: "segment cut by the snap length is skipped", start: true,
+			segs: func() [][]byte {
+				cut := tcpEth(cli, srv, 1006, 5001, fACK, p3)
+				return [][]byte{
+					tcpEth(cli, srv, 1001, 5001, fACK, p1),
+					cut[:len(cut)-3], // IP total length says 3 more bytes
+					tcpEth(cli, srv, 1006+7, 5001, fACK, p2),
+				}
+			}(),
+			want: []string{"to_server:one", "to_server:two"},
+			check: func(t *testing.T, st discovery.EngineStats) {
+				if st.Truncated != 1 || st.Malformed != 0 {
+					t.Errorf("Truncated %d Malformed %d, want 1 and 0", st.Truncated, st.Malformed)
+				}
+			}},
 		{name: "parse error continues", start: true,
 			segs: [][]byte{tcpEth(cli, srv, 1001, 5001, fACK, cat(pdu("ERR"), p1))},
 			want: []string{"to_server:one"},

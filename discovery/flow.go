@@ -86,7 +86,15 @@ func (e *Engine) tcp(seq, ack uint32, flags uint8, payload []byte, fragment bool
 	p := &e.pkt
 	p.Dir = dir
 	p.Flow = &f.F
-	if len(payload) > 0 && !fragment {
+	if e.ipMissing > 0 {
+		// Cut by the snap length: the segment's end is not in the capture.
+		// Dissecting it would misframe the stream; treat it as lost.
+		e.st.Truncated++
+		f.payload = true
+		if h := &f.half[dir]; f.mode != modeNone && h.seqKnown && seq == h.next {
+			e.resync(f, dir, seq+uint32(len(payload)+e.ipMissing))
+		}
+	} else if len(payload) > 0 && !fragment {
 		f.payload = true
 		if f.mode != modeNone {
 			e.segment(f, dir, seq, payload)
@@ -115,6 +123,10 @@ func (e *Engine) udp(payload []byte, fragment bool) {
 	p := &e.pkt
 	p.Dir = dir
 	p.Flow = &f.F
+	if e.ipMissing > 0 {
+		e.st.Truncated++
+		return
+	}
 	if fragment || f.mode == modeNone {
 		return
 	}
