@@ -208,3 +208,40 @@ func BenchmarkParseGOOSE(b *testing.B) {
 		}
 	}
 }
+
+// A session CONNECT carrying presentation CP → ACSE AARQ → MMS
+// initiate-RequestPDU, built as testdata/gen/iec61850.go does (tshark:
+// "MMS initiate-RequestPDU"). The AARQ also carries calling AP/AE
+// invocation identifiers ([8] and [9], constructed): they must not be
+// taken for the MMS initiate PDUs with the same tags.
+func TestFindMMSInConnect(t *testing.T) {
+	initiate := tlvb(0xa8, tlvb(0x80, []byte{0x00, 0xfd, 0xe8}), tlvb(0x81, []byte{5}), tlvb(0x82, []byte{5}), tlvb(0x83, []byte{10}),
+		tlvb(0xa4, tlvb(0x80, []byte{1}), tlvb(0x81, []byte{0x05, 0xf1, 0x00})))
+	aarq := tlvb(0x60, tlvb(0xa1, tlvb(0x06, []byte{0x28, 0xca, 0x22, 0x02, 0x03})),
+		tlvb(0xa8, tlvb(0x02, []byte{1})), tlvb(0xa9, tlvb(0x02, []byte{2})),
+		tlvb(0xbe, tlvb(0x28, tlvb(0x02, []byte{3}), tlvb(0xa0, initiate))))
+	cp := tlvb(0x31, tlvb(0xa0, tlvb(0x80, []byte{1})),
+		tlvb(0xa2, tlvb(0x81, []byte{0, 0, 0, 1}), tlvb(0x82, []byte{0, 0, 0, 1}),
+			tlvb(0x61, tlvb(0x30, tlvb(0x02, []byte{1}), tlvb(0xa0, aarq)))))
+	params := append([]byte{0x05, 0x06, 0x13, 0x01, 0x00, 0x16, 0x01, 0x02, 0x14, 0x02, 0x00, 0x02, 0xc1, byte(len(cp))}, cp...)
+	spdu := append([]byte{0x0d, byte(len(params))}, params...)
+	if !IsSession(spdu) {
+		t.Fatal("CONNECT SPDU not recognised")
+	}
+	raw, ok := FindMMS(spdu)
+	if !ok {
+		t.Fatal("initiate not found")
+	}
+	m, err := ParseMMS(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if op, ok := m.Operation(); m.Kind != InitiateRequest || !ok || op.Name != "initiate" {
+		t.Errorf("got %+v %+v", m, op)
+	}
+	for i := 0; i < len(spdu); i++ {
+		if raw, ok := FindMMS(spdu[:i]); ok {
+			_, _ = ParseMMS(raw)
+		}
+	}
+}
