@@ -4,12 +4,24 @@
 package all
 
 import (
+	_ "github.com/otzone/otzone/discovery/bacnet"
+	_ "github.com/otzone/otzone/discovery/cdp"
 	_ "github.com/otzone/otzone/discovery/dhcp"
 	_ "github.com/otzone/otzone/discovery/dnp3"
 	_ "github.com/otzone/otzone/discovery/dns"
 	_ "github.com/otzone/otzone/discovery/enip"
+	_ "github.com/otzone/otzone/discovery/http"
+	_ "github.com/otzone/otzone/discovery/iec104"
+	_ "github.com/otzone/otzone/discovery/iec61850"
 	_ "github.com/otzone/otzone/discovery/lldp"
 	_ "github.com/otzone/otzone/discovery/modbus"
+	_ "github.com/otzone/otzone/discovery/ntp"
 	_ "github.com/otzone/otzone/discovery/opcua"
+	_ "github.com/otzone/otzone/discovery/profinet"
+	_ "github.com/otzone/otzone/discovery/ptp"
 	_ "github.com/otzone/otzone/discovery/s7comm"
+	_ "github.com/otzone/otzone/discovery/snmp"
+	_ "github.com/otzone/otzone/discovery/ssh"
+	_ "github.com/otzone/otzone/discovery/telnet"
+	_ "github.com/otzone/otzone/discovery/tls"
 )
