@@ -94,7 +94,7 @@ func (d *Dissector) Datagram(data []byte, pkt *discovery.PacketInfo, emit discov
 	if err != nil {
 		return err
 	}
-	m := msg{pkt: pkt, emit: emit, src: pkt.Src, dst: pkt.Dst, srcPort: pkt.SrcPort, dstPort: pkt.DstPort,
+	m := msg{pkt: pkt, emit: emit, src: pkt.Src, dst: receiver(pkt.Dst), srcPort: pkt.SrcPort, dstPort: pkt.DstPort,
 		transport: "udp", dstUnicast: unicast(pkt.Dst)}
 	switch bv.Function {
 	case BVLCForwardedNPDU:
@@ -111,12 +111,12 @@ func (d *Dissector) Datagram(data []byte, pkt *discovery.PacketInfo, emit discov
 		d.attr(&m, pkt.Src, "bacnet.bbmd", "true", 0.9)
 	case BVLCRegisterForeignDevice, BVLCReadBDT, BVLCReadFDT, BVLCWriteBDT, BVLCDeleteFDTEntry, BVLCDistributeBroadcast:
 		if m.dstUnicast {
-			d.attr(&m, pkt.Dst, "bacnet.bbmd", "true", 0.7) // addressed as one; confirmed by its ack
+			d.attr(&m, receiver(pkt.Dst), "bacnet.bbmd", "true", 0.7) // addressed as one; confirmed by its ack
 			if bv.Function == BVLCRegisterForeignDevice {
 				d.attr(&m, pkt.Src, "bacnet.foreign_device", "true", 0.9)
 			}
 			if bv.Function != BVLCDistributeBroadcast {
-				d.op(&m, pkt.Src, pkt.Dst, int(bv.Function)|0x100, bv.Function.String(), bvlcClass(bv.Function))
+				d.op(&m, pkt.Src, receiver(pkt.Dst), int(bv.Function)|0x100, bv.Function.String(), bvlcClass(bv.Function))
 			}
 		}
 	}
@@ -267,6 +267,7 @@ func (d *Dissector) ack(m *msg, s ConfirmedService, data []byte) {
 }
 
 func (d *Dissector) once(k seenKey) bool {
+	k.ep = receiver(k.ep) // the same host whether seen as sender or receiver
 	if _, ok := d.seen[k]; ok {
 		return false
 	}
@@ -303,4 +304,14 @@ func (d *Dissector) op(m *msg, client, server discovery.Endpoint, code int, name
 	o.Peer, o.Protocol, o.Transport, o.Port = server, "bacnet", m.transport, m.dstPort
 	o.Op = discovery.Operation{Code: code, Name: name, Class: class}
 	m.emit(o)
+}
+
+// receiver returns the destination endpoint as facts may name it: a
+// frame's destination MAC is the next hop's (a router's, when routed), so
+// an IP endpoint keeps only its IP.
+func receiver(e discovery.Endpoint) discovery.Endpoint {
+	if e.IP.IsValid() {
+		e.MAC = discovery.MAC{}
+	}
+	return e
 }

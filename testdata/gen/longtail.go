@@ -10,6 +10,9 @@ import (
 // follow the protocols' specifications as cited in each dissector's doc.go
 // and were checked with tshark 4.0.17 where it has a dissector.
 
+// OmronPLC is a packaging-line controller (Omron OUI 00:00:0a).
+var OmronPLC = host("plc-omron", "00:00:0a:10:00:40", "10.10.10.40", 10)
+
 // GPSClock is the substation's PTP grandmaster (IEC 61850-9-3 power profile).
 var GPSClock = host("gps-clock", "00:1b:19:10:00:30", "10.10.10.30", 10)
 
@@ -49,5 +52,54 @@ func init() {
 			p.Ether(GPSClock.MAC, multicast, 10, layers.EthernetType(0x88f7), resp)
 			p.Advance(1000)
 		}
+	})
+}
+
+// finsFrame builds a FINS header (ICF, RSV, GCT 2, DNA/DA1/DA2, SNA/SA1/SA2,
+// SID) and command code with data.
+func finsFrame(icf byte, da1, sa1, sid byte, cmd uint16, data ...byte) []byte {
+	b := []byte{icf, 0x00, 0x02, 0x00, da1, 0x00, 0x00, sa1, 0x00, sid, byte(cmd >> 8), byte(cmd)}
+	return append(b, data...)
+}
+
+func padded(s string, n int) []byte {
+	b := make([]byte, n)
+	copy(b, s)
+	for i := len(s); i < n; i++ {
+		b[i] = ' '
+	}
+	return b
+}
+
+func init() {
+	// Omron FINS: the HMI polls DM words over UDP; the engineering
+	// workstation reads the controller model over FINS/TCP, then stops and
+	// restarts the CPU (W342 5-3-x commands 0501, 0402, 0401).
+	register("51-fins", func(p *Plant) {
+		const plc, hmi, ews = 10, 21, 22
+		for sid := byte(1); sid <= 2; sid++ {
+			// 0101 memory area read: DM (0x82) word 100, 4 words.
+			p.UDP(HMI, OmronPLC, 9600, 9600, finsFrame(0x80, plc, hmi, sid, 0x0101, 0x82, 0x00, 0x64, 0x00, 0x00, 0x04))
+			p.Advance(3)
+			p.UDP(OmronPLC, HMI, 9600, 9600, finsFrame(0xc0, hmi, plc, sid, 0x0101, 0x00, 0x00, 0x00, 0x2a, 0x01, 0xf4, 0x00, 0x00, 0x13, 0x88))
+			p.Advance(500)
+		}
+		k := p.TCP(EWS, OmronPLC, 9600)
+		// Node address data send (client asks for an automatic node: 0).
+		k.Exchange([]byte("FINS\x00\x00\x00\x0c\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"),
+			[]byte("FINS\x00\x00\x00\x10\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x16\x00\x00\x00\x0a"))
+		tcp := func(frame []byte) []byte {
+			b := []byte("FINS")
+			b = binary.BigEndian.AppendUint32(b, uint32(8+len(frame)))
+			b = append(b, 0, 0, 0, 2, 0, 0, 0, 0)
+			return append(b, frame...)
+		}
+		// No parameter: read everything (model, version, system use, area data).
+		cd := append(append(padded("CJ2M-CPU31", 20), padded("02.01", 20)...), make([]byte, 40)...)
+		cd = append(cd, 0x00, 0x14, 0x17, 0x80, 0x00, 0x08, 0x01, 0x00, 0x00, 0x04, 0x00, 0x80)
+		k.Exchange(tcp(finsFrame(0x80, plc, ews, 1, 0x0501)), tcp(finsFrame(0xc0, ews, plc, 1, 0x0501, append([]byte{0, 0}, cd...)...)))
+		k.Exchange(tcp(finsFrame(0x80, plc, ews, 2, 0x0402, 0xff, 0xff)), tcp(finsFrame(0xc0, ews, plc, 2, 0x0402, 0, 0)))
+		k.Exchange(tcp(finsFrame(0x80, plc, ews, 3, 0x0401, 0xff, 0xff, 0x04)), tcp(finsFrame(0xc0, ews, plc, 3, 0x0401, 0, 0)))
+		k.Close()
 	})
 }
