@@ -94,7 +94,7 @@ func (b *Builder) Dropped() uint64 { return b.dropped }
 // Add folds one observation in. It has the discovery.Emit signature.
 func (b *Builder) Add(o discovery.Observation) {
 	b.observations++
-	ev := o.Evidence.String()
+	ev := o.Evidence
 	conf := float64(o.Confidence)
 	if conf <= 0 || conf > 1 {
 		conf = DefaultConfidence
@@ -257,8 +257,8 @@ func CleanValue(s string) string {
 	ok := len(s) <= MaxValueLen && utf8.ValidString(s)
 	if ok {
 		for i := 0; i < len(s); i++ {
-			if c := s[i]; c < 0x20 || c == 0x7f {
-				ok = false
+			if c := s[i]; c < 0x20 || c == 0x7f || (c == 0xc2 && i+1 < len(s) && s[i+1] < 0xa0) {
+				ok = false // C0, DEL, or C1 (U+0080..U+009F encoded as C2 80..9F)
 				break
 			}
 		}

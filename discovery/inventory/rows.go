@@ -37,13 +37,13 @@ type Seen struct {
 	Source string
 }
 
-func (s *Seen) add(t time.Time, ev string, n uint64) {
+func (s *Seen) add(t time.Time, ev discovery.Evidence, n uint64) {
 	s.Count += n
 	if s.FirstSeen.IsZero() || (!t.IsZero() && t.Before(s.FirstSeen)) {
 		s.FirstSeen = t
-		s.Source = ev
+		s.Source = ev.String()
 	} else if s.Source == "" {
-		s.Source = ev
+		s.Source = ev.String()
 	}
 	if t.After(s.LastSeen) {
 		s.LastSeen = t

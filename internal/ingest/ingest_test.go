@@ -48,7 +48,7 @@ func demo(t *testing.T) string {
 // synth writes a pcap of n frames: a client and a server exchanging TCP
 // segments on port 9999 (no dissector claims it), each 100 bytes on the
 // wire, one millisecond apart.
-func synth(t *testing.T, path string, n int) {
+func synth(t testing.TB, path string, n int) {
 	t.Helper()
 	f, err := os.Create(path)
 	if err != nil {
