@@ -118,8 +118,16 @@ func Derive(inv *inventory.Inventory, rs *rules.RuleSet, opt Options) (*Model, e
 	groups := map[string]*groupAcc{}
 	var order []string
 	nets := make([]netInfo, len(inv.Assets))
+	idx := assetIndex(inv)
 	for i := range inv.Assets {
-		nets[i] = networkOf(&inv.Assets[i])
+		a := &inv.Assets[i]
+		// A device reachable only through a gateway (BACnet router, Modbus
+		// gateway unit) sits on the gateway's network.
+		if gw := idx[a.Via]; gw != nil && len(a.IPs) == 0 && len(a.MACs) == 0 {
+			nets[i] = networkOf(gw)
+			continue
+		}
+		nets[i] = networkOf(a)
 	}
 	for i, p := range place {
 		if p == nil {
@@ -164,12 +172,12 @@ func Derive(inv *inventory.Inventory, rs *rules.RuleSet, opt Options) (*Model, e
 	// the same kind whose VLAN carries that subnet.
 	for _, gk := range order {
 		g := groups[gk]
-		if g.net.by != "subnet" || g.group == "single" || g.group == "asset" {
+		if g == nil || g.net.by != "subnet" || g.group == "single" || g.group == "asset" {
 			continue
 		}
 		for _, ok2 := range order {
 			h := groups[ok2]
-			if h == g || h.kind != g.kind || h.group != g.group || h.net.by != "VLAN" || !contains(h.net.networks, g.net.label) ||
+			if h == nil || h == g || h.kind != g.kind || h.group != g.group || h.net.by != "VLAN" || !contains(h.net.networks, g.net.label) ||
 				!strings.HasPrefix(h.id, strings.TrimSuffix(g.id, g.net.key)) {
 				continue
 			}

@@ -142,10 +142,10 @@ func writeTable(w io.Writer, ios *cmdutil.IOStreams, d *zones.Diff, cur, old *in
 		tp.EndRow()
 	}
 	for _, a := range d.NewAssets {
-		add("new asset", name(a.ID), strings.TrimSpace(fmt.Sprintf("%s %s %s %s", strings.Join(a.IPs, ","), strings.Join(a.MACs, ","), a.DeviceType, a.Vendor)))
+		add("new asset", name(a.ID), words(strings.Join(a.IPs, ","), strings.Join(a.MACs, ","), a.DeviceType, a.Vendor))
 	}
 	for _, a := range d.VanishedAssets {
-		add("vanished asset", name(a.ID), strings.TrimSpace(fmt.Sprintf("%s %s %s", strings.Join(a.IPs, ","), strings.Join(a.MACs, ","), a.DeviceType)))
+		add("vanished asset", name(a.ID), words(strings.Join(a.IPs, ","), strings.Join(a.MACs, ","), a.DeviceType, a.Vendor))
 	}
 	for _, c := range d.ChangedFacts {
 		add("changed "+c.Field, name(c.Asset), fmt.Sprintf("%q -> %q", c.Old, c.New))
@@ -197,4 +197,15 @@ func names(invs ...*inventory.Inventory) func(string) string {
 		}
 		return id
 	}
+}
+
+// words joins the non-empty parts with one space.
+func words(parts ...string) string {
+	var out []string
+	for _, p := range parts {
+		if p != "" {
+			out = append(out, p)
+		}
+	}
+	return strings.Join(out, " ")
 }
