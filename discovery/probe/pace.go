@@ -16,8 +16,11 @@ const (
 )
 
 // Pacer spaces requests: at most rate per second overall and perHost per
-// second to any one host, with no bursts (each request takes the next free
-// slot of both schedules). It is safe for concurrent use.
+// second to any one host, with no bursts. A request is granted only when
+// both its global and its host interval have passed since the previous
+// grants, and the grant time (not a reservation made in advance) starts the
+// next intervals, so a caller that was scheduled late cannot make the next
+// request follow it closely on the wire. It is safe for concurrent use.
 type Pacer struct {
 	global, perHost time.Duration
 
@@ -25,6 +28,7 @@ type Pacer struct {
 	nextGlobal time.Time
 	nextHost   map[string]time.Time
 	now        func() time.Time
+	sleep      func(ctx context.Context, d time.Duration) error
 }
 
 // NewPacer checks the rates against the caps and returns a pacer.
@@ -40,30 +44,11 @@ func NewPacer(rate, perHost float64) (*Pacer, error) {
 		perHost:  time.Duration(float64(time.Second) / perHost),
 		nextHost: map[string]time.Time{},
 		now:      time.Now,
+		sleep:    sleepCtx,
 	}, nil
 }
 
-// Interval returns the spacing of the global and per-host schedules.
-func (p *Pacer) Interval() (global, perHost time.Duration) { return p.global, p.perHost }
-
-// Wait blocks until a request to host may be sent, or ctx ends.
-func (p *Pacer) Wait(ctx context.Context, host string) error {
-	p.mu.Lock()
-	now := p.now()
-	slot := now
-	if p.nextGlobal.After(slot) {
-		slot = p.nextGlobal
-	}
-	if h := p.nextHost[host]; h.After(slot) {
-		slot = h
-	}
-	p.nextGlobal = slot.Add(p.global)
-	p.nextHost[host] = slot.Add(p.perHost)
-	p.mu.Unlock()
-	d := slot.Sub(now)
-	if d <= 0 {
-		return ctx.Err()
-	}
+func sleepCtx(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
@@ -71,5 +56,30 @@ func (p *Pacer) Wait(ctx context.Context, host string) error {
 		return ctx.Err()
 	case <-t.C:
 		return nil
+	}
+}
+
+// Interval returns the spacing of the global and per-host schedules.
+func (p *Pacer) Interval() (global, perHost time.Duration) { return p.global, p.perHost }
+
+// Wait blocks until a request to host may be sent, or ctx ends.
+func (p *Pacer) Wait(ctx context.Context, host string) error {
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		p.mu.Lock()
+		now := p.now()
+		wait := max(p.nextGlobal.Sub(now), p.nextHost[host].Sub(now))
+		if wait <= 0 {
+			p.nextGlobal = now.Add(p.global)
+			p.nextHost[host] = now.Add(p.perHost)
+			p.mu.Unlock()
+			return nil
+		}
+		p.mu.Unlock()
+		if err := p.sleep(ctx, wait); err != nil {
+			return err
+		}
 	}
 }

@@ -63,33 +63,38 @@ func TestPacerLimits(t *testing.T) {
 	}
 }
 
-// TestPacerSlots checks the schedule the pacer hands out on a frozen clock:
-// global slots 10 ms apart, per-host slots 50 ms apart.
+// TestPacerSlots checks the grants on a fake clock that only moves when a
+// caller sleeps: global interval 10 ms, per host 50 ms.
 func TestPacerSlots(t *testing.T) {
 	p, err := NewPacer(100, 20)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t0 := time.Unix(1700000000, 0)
-	p.now = func() time.Time { return t0 }
+	clock := t0
+	p.now = func() time.Time { return clock }
+	p.sleep = func(_ context.Context, d time.Duration) error { clock = clock.Add(d); return nil }
 	var got []time.Duration
-	slot := func(host string) {
-		ctx, cancel := context.WithCancel(context.Background())
-		cancel() // do not actually sleep
-		_ = p.Wait(ctx, host)
-		p.mu.Lock()
-		got = append(got, p.nextHost[host].Sub(t0)-p.perHost)
-		p.mu.Unlock()
+	for _, h := range []string{"a", "b", "a", "c", "a", "b"} {
+		if err := p.Wait(context.Background(), h); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, clock.Sub(t0))
 	}
-	for _, h := range []string{"a", "b", "a", "c", "a"} {
-		slot(h)
-	}
-	// a@0, b@10ms, a@50ms (its host slot), c@60ms, a@100ms.
-	want := []time.Duration{0, 10 * time.Millisecond, 50 * time.Millisecond, 60 * time.Millisecond, 100 * time.Millisecond}
+	// a@0, b@10ms, a@50ms (its host interval), c@60ms, a@100ms, b@110ms.
+	want := []time.Duration{0, 10 * time.Millisecond, 50 * time.Millisecond, 60 * time.Millisecond, 100 * time.Millisecond, 110 * time.Millisecond}
 	for i := range want {
 		if got[i] != want[i] {
-			t.Errorf("slot %d at %v, want %v (all %v)", i, got[i], want[i], got)
+			t.Errorf("grant %d at %v, want %v (all %v)", i, got[i], want[i], got)
 		}
+	}
+	// A caller granted late pushes the next grant: b asks at 300 ms (late),
+	// the next request anywhere waits the full global interval after it.
+	clock = t0.Add(300 * time.Millisecond)
+	_ = p.Wait(context.Background(), "b")
+	_ = p.Wait(context.Background(), "c")
+	if d := clock.Sub(t0); d != 310*time.Millisecond {
+		t.Errorf("grant after a late one at %v, want 310ms", d)
 	}
 }
 
