@@ -390,6 +390,10 @@ func (a *assetAcc) touch(s Seen) {
 func (m *merger) collect(rows *Rows) {
 	for _, h := range rows.Hosts {
 		m.asset(discovery.Endpoint{MAC: h.MAC, IP: h.IP}, h.Seen, h.Site)
+		if h.MAC.IsUnicast() && h.IP.IsValid() {
+			// A router whose every source IP is routed is still a device.
+			m.asset(discovery.Endpoint{MAC: h.MAC}, h.Seen, h.Site)
+		}
 	}
 	// Attributes of the same endpoint/key/value from several sites or
 	// ingests fold into one.

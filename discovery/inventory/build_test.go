@@ -457,6 +457,15 @@ func TestBuildOneSidedGateway(t *testing.T) {
 			t.Errorf("%s: a gateway MAC took IPs %v", as.Key, as.IPs)
 		}
 	}
+	// A sends, so it is an asset (with no IP of its own); B never sent.
+	if ra := byKey(t, inv, "mac:"+a); len(ra.MACs) != 1 {
+		t.Errorf("router asset %+v", ra)
+	}
+	for _, as := range inv.Assets {
+		if as.Key == "mac:"+b {
+			t.Errorf("the silent next hop became an asset")
+		}
+	}
 	byKey(t, inv, "ip:172.20.32.200")
 	byKey(t, inv, "ip:172.20.32.105")
 	byKey(t, inv, "ip:172.20.32.55")
