@@ -75,3 +75,80 @@ func TestDumpRealCaptures(t *testing.T) {
 		}
 	}
 }
+
+// TestRealCaptureTruth checks the classification of the shared real
+// captures against what is known of their content (the oracle files and
+// the capture descriptions in pcaps/SOURCES.md). A built-in rule that is
+// wrong here is fixed or removed.
+func TestRealCaptureTruth(t *testing.T) {
+	tests := []struct {
+		capture string
+		ip      string // or MAC
+		typ     string
+		level   int // -1: none
+	}{
+		// snap7: an S7-300 CPU (SZL identity, oracle) and the snap7 client that
+		// stops and starts it (plc_stop/plc_control in the oracle's writes).
+		{"s7comm/snap7.pcap", "134.217.61.211", "plc", 1},
+		{"s7comm/snap7.pcap", "134.217.61.131", "engineering_workstation", 2},
+		{"s7comm/s7ident.pcap", "172.17.0.2", "plc", 1},
+		{"s7comm/s7comm_plus.pcap", "192.168.0.1", "plc", 1},
+		// modbus_example: two Modbus servers (oracle) and a master polling one.
+		{"modbus/modbus_example.pcap", "3.15.227.20", "plc", 1},
+		{"modbus/modbus_example.pcap", "127.0.0.1", "plc", 1},
+		{"modbus/modbus_example.pcap", "192.168.1.6", "hmi", 2},
+		// dnp3_example: outstation 5 at .8, master 100 at .5 (oracle).
+		{"dnp3/dnp3_example.pcap", "10.10.20.8", "rtu", 1},
+		{"dnp3/dnp3_example.pcap", "10.10.20.5", "scada_server", 2},
+		// enip_cip_example: a 1756-ENBT/A (ControlLogix bridge, oracle identity),
+		// the host that only ListIdentity's it, the CIP server .120 and its client.
+		{"enip/enip_cip_example.pcap", "10.1.1.164", "plc", 1},
+		{"enip/enip_cip_example.pcap", "10.1.1.167", "engineering_workstation", 2},
+		{"enip/enip_cip_example.pcap", "192.168.10.120", "plc", 1},
+		{"enip/enip_cip_example.pcap", "192.168.10.105", "hmi", 2},
+		// a CalDigit dock sends LLDP: not network equipment.
+		{"enip/enip_cip_example.pcap", "192.168.1.4", "unknown", -1},
+		{"enip/enip_cip_example.pcap", "00:21:91:06:f1:66", "network_device", -1},
+		// opcua: the SiLab UA server (oracle endpoint 192.168.11.34:4840).
+		{"opcua/opcua_with-gap.pcap", "192.168.11.34", "opc_server", 2},
+		// PROFINET CM connect: the Phoenix Contact PC Worx controller connects
+		// to the GE VersaMax IC200PNS001 I/O head (oracle DCP: device role 1).
+		{"profinet/profinet_io_cm_connect_minimal.pcapng", "192.168.1.3", "plc", 1},
+		{"profinet/profinet_io_cm_connect_minimal.pcapng", "192.168.1.2", "io_device", 0},
+		// mixed_1: the SCALANCE X208 switch (LLDP system description, DHCP host
+		// name siemens-x208-switch) and a Windows laptop (DHCP MSFT 5.0).
+		{"profinet/profinet_io_cm_mixed_1.pcap", "00:0e:8c:ef:75:c9", "network_device", -1},
+		{"profinet/profinet_io_cm_mixed_1.pcap", "e4:11:5b:5a:d9:73", "workstation", -1},
+		// BACnet: two devices exchanging segmented data are devices, not SCADA.
+		{"bacnet/bacnet_segmented_data.pcap", "10.0.0.1", "plc", 1},
+		{"bacnet/bacnet_segmented_data.pcap", "10.0.0.2", "plc", 1},
+	}
+	cache := map[string]*inventory.Inventory{}
+	for _, tt := range tests {
+		t.Run(tt.capture+"/"+tt.ip, func(t *testing.T) {
+			inv := cache[tt.capture]
+			if inv == nil {
+				inv = classifyCapture(t, testutil.SharedPcap(t, tt.capture))
+				cache[tt.capture] = inv
+			}
+			var a *inventory.Asset
+			for i := range inv.Assets {
+				for _, x := range append(append([]string{}, inv.Assets[i].IPs...), inv.Assets[i].MACs...) {
+					if x == tt.ip {
+						a = &inv.Assets[i]
+					}
+				}
+			}
+			if a == nil {
+				t.Fatalf("no asset %s in %s", tt.ip, tt.capture)
+			}
+			lv := -1
+			if a.PurdueLevel != nil {
+				lv = *a.PurdueLevel
+			}
+			if a.DeviceType != tt.typ || lv != tt.level {
+				t.Errorf("%s: %s level %d, want %s level %d\n%s", tt.ip, a.DeviceType, lv, tt.typ, tt.level, describe(a))
+			}
+		})
+	}
+}
