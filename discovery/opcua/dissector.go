@@ -694,3 +694,8 @@ func sanitize(s string) string {
 	}
 	return strings.TrimSpace(strings.Trim(b.String(), " "))
 }
+
+// Sanitize is the cleaning applied to every wire string this package
+// stores (control characters to spaces, trimmed, capped at 256 bytes); the
+// active probe uses it too.
+func Sanitize(s string) string { return sanitize(s) }
