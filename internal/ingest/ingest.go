@@ -354,6 +354,7 @@ func (r *runner) file(idx, total int, path string) (res FileResult, fatal error)
 		}
 	}
 	base := r.eng.Stats()
+	obs0, drop0 := r.builder.Observations(), r.builder.Dropped()
 	malformed0 := src.Malformed
 	lastCommit := time.Now()
 	commit := func(complete bool) error {
@@ -444,6 +445,15 @@ func (r *runner) file(idx, total int, path string) (res FileResult, fatal error)
 	r.eng.Close() // flushes every flow's last delta
 	if err := commit(true); err != nil {
 		return res, err
+	}
+	st := r.eng.Stats()
+	r.opt.Logger.Info("ingested", "file", path, "frames", res.Packets, "malformed", st.Malformed-base.Malformed,
+		"unsupported_link_type", st.UnsupportedLinkType-base.UnsupportedLinkType,
+		"dissector_errors", st.DissectorErrors-base.DissectorErrors, "dissector_panics", st.DissectorPanics-base.DissectorPanics,
+		"tcp_gaps", st.TCPGaps-base.TCPGaps, "flows_evicted_full", st.FlowsEvictedFull-base.FlowsEvictedFull,
+		"observations", r.builder.Observations()-obs0, "dropped_observations", r.builder.Dropped()-drop0)
+	if n := st.DissectorPanics - base.DissectorPanics; n > 0 {
+		r.opt.Logger.Warn("dissector panics recovered (a bug: please report with the capture)", "file", path, "count", n)
 	}
 	res.Malformed = src.Malformed
 	prog.Read, prog.Total = rd.Progress()

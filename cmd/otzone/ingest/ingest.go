@@ -53,6 +53,7 @@ Ctrl-C exits at once (committed batches are kept).`,
 		Args: cmdutil.MinimumArgs(1, "ingest: at least one capture file or directory is required"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Paths = args
+			opts.Ingest.Logger = f.Logger // set by the root's --log-level
 			if strings.ContainsAny(opts.Site, "\x00\n\r\t") || len(opts.Site) > 128 {
 				return cmdutil.FlagErrorf("--site %q: use a short name without control characters", opts.Site)
 			}
