@@ -63,6 +63,7 @@ type pending struct {
 	unit uint8
 	fc   FunctionCode
 	seq  uint32
+	op   string // the request's operation name (a constant: no allocation)
 }
 
 // maxExceptions bounds the distinct (function, exception) pairs reported per flow.
@@ -80,7 +81,7 @@ type stream struct {
 	// identity remembers the last identity reply per unit (hash) so that a
 	// polled identity is not re-emitted unchanged.
 	identity   map[uint8]uint64
-	exceptions map[uint16]struct{}
+	exceptions map[string]struct{}
 	serverID   bool
 }
 
@@ -144,6 +145,7 @@ func (s *stream) request(a *ADU, pkt *discovery.PacketInfo, server, client disco
 	o.Peer, o.Protocol, o.Transport, o.Port = server, "modbus", "tcp", port
 	o.Op = ClassifyRequest(a)
 	emit(o)
+	op := o.Op.Name
 
 	// Remember the request for pairing: replace the same transaction or
 	// the oldest slot.
@@ -159,7 +161,7 @@ func (s *stream) request(a *ADU, pkt *discovery.PacketInfo, server, client disco
 			slot = i
 		}
 	}
-	s.pending[slot] = pending{used: true, txid: a.TransactionID, unit: a.UnitID, fc: a.Function, seq: s.seq}
+	s.pending[slot] = pending{used: true, txid: a.TransactionID, unit: a.UnitID, fc: a.Function, seq: s.seq, op: op}
 }
 
 // take removes and returns the pending request of a reply.
@@ -175,17 +177,23 @@ func (s *stream) take(txid uint16, unit uint8) (pending, bool) {
 }
 
 func (s *stream) response(a *ADU, pkt *discovery.PacketInfo, server, client discovery.Endpoint, port uint16, emit discovery.Emit) {
-	req, paired := s.take(a.TransactionID, a.UnitID)
-	if paired && req.fc != a.Function {
-		// Not the reply to the request with this transaction id (a
-		// broken or confused peer): trust the reply's own function code.
-		paired = false
+	// Pair the reply with its request to name what failed: the reply's
+	// function code alone cannot tell an FC 8 sub-function, an MEI type
+	// or a UMAS sub-function.
+	op := a.Function.String()
+	if req, ok := s.take(a.TransactionID, a.UnitID); ok && req.fc == a.Function {
+		op = req.op
 	}
 	if a.Exception {
-		s.exception(a, pkt, server, client, port, emit)
+		s.exception(op, a.ExceptionCode.String(), a, pkt, server, client, port, emit)
 		return
 	}
 	switch a.Function {
+	case FCUMAS:
+		// UMAS answers 0xFE (ok) or 0xFD (error) after the session byte.
+		if len(a.Data) >= 2 && a.Data[1] == 0xfd {
+			s.exception(op, "umas_error", a, pkt, server, client, port, emit)
+		}
 	case FCEncapsulatedInterface:
 		if len(a.Data) > 0 && a.Data[0] == MEIReadDeviceID {
 			r, err := ParseDeviceIDResponse(a.Data)
@@ -206,23 +214,23 @@ func (s *stream) response(a *ADU, pkt *discovery.PacketInfo, server, client disc
 	}
 }
 
-func (s *stream) exception(a *ADU, pkt *discovery.PacketInfo, server, client discovery.Endpoint, port uint16, emit discovery.Emit) {
-	if (a.ExceptionCode == ExGatewayPathUnavailable || a.ExceptionCode == ExGatewayTargetNoResponse) && !s.gateway {
+func (s *stream) exception(op, what string, a *ADU, pkt *discovery.PacketInfo, server, client discovery.Endpoint, port uint16, emit discovery.Emit) {
+	if a.Exception && (a.ExceptionCode == ExGatewayPathUnavailable || a.ExceptionCode == ExGatewayTargetNoResponse) && !s.gateway {
 		// Only a gateway answers with these codes.
 		s.gateway = true
 		s.attr(pkt, server, "modbus.gateway", "true", confGateway, emit)
 	}
-	key := uint16(a.Function)<<8 | uint16(a.ExceptionCode)
-	if _, dup := s.exceptions[key]; dup || len(s.exceptions) >= maxExceptions {
+	v := op + ": " + what
+	if _, dup := s.exceptions[v]; dup || len(s.exceptions) >= maxExceptions {
 		return
 	}
 	if s.exceptions == nil {
-		s.exceptions = make(map[uint16]struct{})
+		s.exceptions = make(map[string]struct{})
 	}
-	s.exceptions[key] = struct{}{}
+	s.exceptions[v] = struct{}{}
 	o := pkt.Obs(discovery.KindCommAttribute, client)
 	o.Peer, o.Protocol, o.Transport, o.Port = server, "modbus", "tcp", port
-	o.Key, o.Value = "modbus.exception", a.Function.String()+": "+a.ExceptionCode.String()
+	o.Key, o.Value = "modbus.exception", v
 	emit(o)
 }
 

@@ -32,8 +32,11 @@
 //     modbus.gateway = "true" when the server answers with exception 10 or 11
 //     (only gateways do).
 //   - exceptions: one comm attribute "modbus.exception" =
-//     "<function>: <exception>" per distinct pair and flow (bounded to 32);
-//     an exception is not an operation.
+//     "<request operation>: <exception>" per distinct pair and flow
+//     (bounded to 32), the operation named from the paired request
+//     ("read_device_identification: illegal_function"); UMAS error replies
+//     (0xFD) likewise as "<umas operation>: umas_error". An exception is
+//     not an operation.
 //
 // Gateways: a Read Device Identification reply for unit id 0, 1 or 255 is
 // the TCP device's own identity. A reply for another unit id is attributed

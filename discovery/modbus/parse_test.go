@@ -369,3 +369,30 @@ func TestDetect(t *testing.T) {
 		t.Errorf("3 bytes: %v", v)
 	}
 }
+
+// TestExceptionNamesRequest: the paired request names what failed, which
+// the reply's function code alone cannot (MEI type, UMAS sub-function).
+func TestExceptionNamesRequest(t *testing.T) {
+	s := &stream{}
+	var got []string
+	for _, step := range []struct {
+		dir discovery.Direction
+		adu []byte
+	}{
+		{discovery.ToServer, AppendADU(nil, 5, 1, []byte{0x2b, 0x0e, 0x01, 0x00})},
+		{discovery.ToClient, AppendADU(nil, 5, 1, []byte{0xab, 0x01})},
+		{discovery.ToServer, AppendADU(nil, 6, 0, []byte{0x5a, 0x2c, 0x41, 0xff, 0x00})},
+		{discovery.ToClient, AppendADU(nil, 6, 0, []byte{0x5a, 0x2c, 0xfd, 0x01})},
+		{discovery.ToClient, AppendADU(nil, 99, 0, []byte{0x90, 0x04})}, // unpaired
+	} {
+		for _, o := range collect(t, s, step.dir, step.adu, discovery.Endpoint{}) {
+			if o.Kind == discovery.KindCommAttribute {
+				got = append(got, o.Value)
+			}
+		}
+	}
+	want := []string{"read_device_identification: illegal_function", "umas_stop_plc: umas_error", "umas: server_device_failure"}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("(-want +got)\n%s", d)
+	}
+}
