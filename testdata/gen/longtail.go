@@ -13,6 +13,9 @@ import (
 // OmronPLC is a packaging-line controller (Omron OUI 00:00:0a).
 var OmronPLC = host("plc-omron", "00:00:0a:10:00:40", "10.10.10.40", 10)
 
+// BeckhoffPLC is a TwinCAT 3 embedded PC (Beckhoff OUI 00:01:05).
+var BeckhoffPLC = host("plc-beckhoff", "00:01:05:10:00:41", "10.10.10.41", 10)
+
 // GPSClock is the substation's PTP grandmaster (IEC 61850-9-3 power profile).
 var GPSClock = host("gps-clock", "00:1b:19:10:00:30", "10.10.10.30", 10)
 
@@ -100,6 +103,94 @@ func init() {
 		k.Exchange(tcp(finsFrame(0x80, plc, ews, 1, 0x0501)), tcp(finsFrame(0xc0, ews, plc, 1, 0x0501, append([]byte{0, 0}, cd...)...)))
 		k.Exchange(tcp(finsFrame(0x80, plc, ews, 2, 0x0402, 0xff, 0xff)), tcp(finsFrame(0xc0, ews, plc, 2, 0x0402, 0, 0)))
 		k.Exchange(tcp(finsFrame(0x80, plc, ews, 3, 0x0401, 0xff, 0xff, 0x04)), tcp(finsFrame(0xc0, ews, plc, 3, 0x0401, 0, 0)))
+		k.Close()
+	})
+}
+
+// amsFrame builds an AMS/TCP frame (TE1000 "AMS/TCP packet").
+func amsFrame(target [6]byte, tport uint16, source [6]byte, sport uint16, cmd, flags uint16, invoke uint32, data []byte) []byte {
+	b := []byte{0, 0}
+	b = binary.LittleEndian.AppendUint32(b, uint32(32+len(data)))
+	b = append(b, target[:]...)
+	b = binary.LittleEndian.AppendUint16(b, tport)
+	b = append(b, source[:]...)
+	b = binary.LittleEndian.AppendUint16(b, sport)
+	b = binary.LittleEndian.AppendUint16(b, cmd)
+	b = binary.LittleEndian.AppendUint16(b, flags)
+	b = binary.LittleEndian.AppendUint32(b, uint32(len(data)))
+	b = binary.LittleEndian.AppendUint32(b, 0)
+	b = binary.LittleEndian.AppendUint32(b, invoke)
+	return append(b, data...)
+}
+
+// adsDiscovery builds a TwinCAT UDP discovery/route message (layout as in
+// Apache PLC4X ads-discovery.mspec).
+func adsDiscovery(op uint32, netID [6]byte, port uint16, blocks ...[]byte) []byte {
+	b := []byte{0x03, 0x66, 0x14, 0x71}
+	b = binary.LittleEndian.AppendUint32(b, 0)
+	b = binary.LittleEndian.AppendUint32(b, op)
+	b = append(b, netID[:]...)
+	b = binary.LittleEndian.AppendUint16(b, port)
+	b = binary.LittleEndian.AppendUint32(b, uint32(len(blocks)))
+	for _, bl := range blocks {
+		b = append(b, bl...)
+	}
+	return b
+}
+
+func adsBlock(typ uint16, data []byte) []byte {
+	b := binary.LittleEndian.AppendUint16(nil, typ)
+	b = binary.LittleEndian.AppendUint16(b, uint16(len(data)))
+	return append(b, data...)
+}
+
+func init() {
+	// Beckhoff ADS: the engineering workstation discovers the TwinCAT PLC,
+	// adds a route with the factory credentials, reads its device info and
+	// state, looks up and writes a variable by handle, and switches the
+	// runtime to RUN.
+	register("52-ads", func(p *Plant) {
+		plc := [6]byte{10, 10, 10, 41, 1, 1}
+		ews := [6]byte{10, 10, 20, 22, 1, 1}
+		cstr := func(s string) []byte { return append([]byte(s), 0) }
+		p.UDP(EWS, BeckhoffPLC, 55189, 48899, adsDiscovery(0x00000001, ews, 10000))
+		p.Advance(4)
+		p.UDP(BeckhoffPLC, EWS, 48899, 55189, adsDiscovery(0x80000001, plc, 10000,
+			adsBlock(0x0005, cstr("CX-2040A7")),
+			adsBlock(0x0004, []byte{0x94, 0, 0, 0, 6, 0, 0, 0, 1, 0, 0, 0, 0x80, 0x25, 0, 0, 2, 0, 0, 0}),
+			adsBlock(0x0003, []byte{3, 1, 0xb8, 0x0f})))
+		p.Advance(200)
+		p.UDP(EWS, BeckhoffPLC, 55190, 48899, adsDiscovery(0x00000006, ews, 10000,
+			adsBlock(0x000c, cstr("EWS-1")), adsBlock(0x0007, ews[:]),
+			adsBlock(0x000d, cstr("Administrator")), adsBlock(0x0002, cstr("1")), adsBlock(0x0005, cstr("10.10.20.22"))))
+		p.Advance(6)
+		p.UDP(BeckhoffPLC, EWS, 48899, 55190, adsDiscovery(0x80000006, plc, 10000, adsBlock(0x0001, []byte{0, 0, 0, 0})))
+		p.Advance(300)
+
+		k := p.TCP(EWS, BeckhoffPLC, 48898)
+		inv := uint32(0)
+		ex := func(port, cmd uint16, req, resp []byte) {
+			inv++
+			k.Exchange(amsFrame(plc, port, ews, 32905, cmd, 0x0004, inv, req), amsFrame(ews, 32905, plc, port, cmd, 0x0005, inv, resp))
+		}
+		name := make([]byte, 16)
+		copy(name, "Plc30 App")
+		ex(851, 1, nil, append([]byte{0, 0, 0, 0, 3, 1, 0xb8, 0x0f}, name...))
+		ex(851, 4, nil, []byte{0, 0, 0, 0, 5, 0, 0, 0})
+		// ReadWrite 0xF003: get a handle for "MAIN.bStart".
+		sym := []byte("MAIN.bStart\x00")
+		rw := binary.LittleEndian.AppendUint32(nil, 0xf003)
+		rw = binary.LittleEndian.AppendUint32(rw, 0)
+		rw = binary.LittleEndian.AppendUint32(rw, 4)
+		rw = binary.LittleEndian.AppendUint32(rw, uint32(len(sym)))
+		ex(851, 9, append(rw, sym...), []byte{0, 0, 0, 0, 4, 0, 0, 0, 0x2a, 0, 0, 0})
+		// Write by handle (index group 0xF005): TRUE.
+		w := binary.LittleEndian.AppendUint32(nil, 0xf005)
+		w = binary.LittleEndian.AppendUint32(w, 0x2a)
+		w = binary.LittleEndian.AppendUint32(w, 1)
+		ex(851, 3, append(w, 1), []byte{0, 0, 0, 0})
+		// WriteControl to the system service: ADS state RUN (5).
+		ex(10000, 5, []byte{5, 0, 0, 0, 0, 0, 0, 0}, []byte{0, 0, 0, 0})
 		k.Close()
 	})
 }
