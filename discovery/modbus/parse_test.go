@@ -383,7 +383,7 @@ func TestExceptionNamesRequest(t *testing.T) {
 		{discovery.ToClient, AppendADU(nil, 5, 1, []byte{0xab, 0x01})},
 		{discovery.ToServer, AppendADU(nil, 6, 0, []byte{0x5a, 0x2c, 0x41, 0xff, 0x00})},
 		{discovery.ToClient, AppendADU(nil, 6, 0, []byte{0x5a, 0x2c, 0xfd, 0x01})},
-		{discovery.ToClient, AppendADU(nil, 99, 0, []byte{0x90, 0x04})}, // unpaired
+		{discovery.ToClient, AppendADU(nil, 99, 0, []byte{0xda, 0x04})}, // unpaired UMAS exception
 	} {
 		for _, o := range collect(t, s, step.dir, step.adu, discovery.Endpoint{}) {
 			if o.Kind == discovery.KindCommAttribute {
