@@ -121,6 +121,7 @@ func TestDemoCapture(t *testing.T) {
 	}
 	sort.Strings(got)
 	want := []string{
+		"attr 10.10.10.41 ads.ams_net_id=10.10.10.41.1.1", // once per flow: two UDP, one TCP
 		"attr 10.10.10.41 ads.ams_net_id=10.10.10.41.1.1",
 		"attr 10.10.10.41 ads.ams_net_id=10.10.10.41.1.1",
 		"attr 10.10.10.41 ads.ams_port=10000",
