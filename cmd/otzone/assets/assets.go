@@ -73,8 +73,8 @@ func runList(ctx context.Context, opts *ListOptions) error {
 	tp.Fixed(0, 1, 2)
 	for _, a := range inv.Assets {
 		tp.AddField(a.ID)
-		tp.AddField(strings.Join(a.IPs, ","))
-		mac := strings.Join(a.MACs, ",")
+		tp.AddField(firstPlus(a.IPs))
+		mac := firstPlus(a.MACs)
 		if a.Via != "" {
 			mac = "via " + a.Via
 		}
@@ -124,4 +124,16 @@ func serviceSummary(ss []inventory.Service) string {
 		out += "> " + strings.Join(cli, " ")
 	}
 	return out
+}
+
+// firstPlus shows a list in a table cell: the first item and how many more
+// ("10.10.10.1 +2"); `assets show` lists them all.
+func firstPlus(vs []string) string {
+	switch len(vs) {
+	case 0:
+		return ""
+	case 1:
+		return vs[0]
+	}
+	return vs[0] + " +" + strconv.Itoa(len(vs)-1)
 }

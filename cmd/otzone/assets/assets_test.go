@@ -95,9 +95,9 @@ func TestListRun(t *testing.T) {
 	}{
 		{"piped", false, 0, "table", "062f9c3986a9\t10.10.10.11\t00:80:f4:10:00:11\tplc\\x1b[2J-1\tSchneider Electric\tM340\tv3.1\tunknown\tmodbus/502\n" +
 			"0122693a1664\t10.10.20.21\t00:0c:29:20:00:21\t\t\t\t\tunknown\t> modbus\n"},
-		{"narrow tty", true, 80, "table", "ID            IP           MAC                NAME      VENDOR    MODEL  FIRMWARE  TYPE     SERVICES\n" +
-			"062f9c3986a9  10.10.10.11  00:80:f4:10:00:11  plc\\x1b…  Schneid…  M340   v3.1      unknown  modbus/…\n" +
-			"0122693a1664  10.10.20.21  00:0c:29:20:00:21                                       unknown  > modbus\n"},
+		{"narrow tty", true, 80, "table", "ID            IP           MAC                NAME        VENDOR      MODEL  FIRMWARE  TYPE     SERVICES\n" +
+			"062f9c3986a9  10.10.10.11  00:80:f4:10:00:11  plc\\x1b[2…  Schneider…  M340   v3.1      unknown  modbus/502\n" +
+			"0122693a1664  10.10.20.21  00:0c:29:20:00:21                                           unknown  > modbus\n"},
 		{"tty", true, 200, "table", "ID            IP           MAC                NAME          VENDOR              MODEL  FIRMWARE  TYPE     SERVICES\n" +
 			"062f9c3986a9  10.10.10.11  00:80:f4:10:00:11  plc\\x1b[2J-1  Schneider Electric  M340   v3.1      unknown  modbus/502\n" +
 			"0122693a1664  10.10.20.21  00:0c:29:20:00:21                                                     unknown  > modbus\n"},

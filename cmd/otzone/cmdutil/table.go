@@ -77,7 +77,7 @@ func (t *TablePrinter) Render() error {
 		}
 	}
 	// Shrink the widest columns until the table fits the terminal
-	// (two spaces between columns), never below 8 characters.
+	// (two spaces between columns), never below 10 characters.
 	total := func() int {
 		n := 2 * (ncol - 1)
 		for _, w := range widths {
@@ -92,7 +92,7 @@ func (t *TablePrinter) Render() error {
 				wi = i
 			}
 		}
-		if wi < 0 || widths[wi] <= 8 {
+		if wi < 0 || widths[wi] <= 10 {
 			break
 		}
 		widths[wi]--
