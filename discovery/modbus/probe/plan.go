@@ -60,7 +60,7 @@ func Plan(targets []probe.Target, opt Options) ([]probe.Planned, error) {
 					return nil, err
 				}
 			}
-			cond := and("unless the unit answers with a gateway exception")
+			cond := and("if the unit did not answer with a gateway exception")
 			if opt.ReportServerID {
 				r, err = ReportServerID()
 				if err := add(u, r, err, cond); err != nil {
