@@ -132,6 +132,9 @@ func runModbus(ctx context.Context, opts *ModbusOptions) error {
 	if opts.Probe.Retries < 0 || opts.Probe.Retries > 5 {
 		return cmdutil.FlagErrorf("probe modbus: --retries %d: want 0..5", opts.Probe.Retries)
 	}
+	if opts.Probe.Parallel < 1 || opts.Probe.Parallel > 32 {
+		return cmdutil.FlagErrorf("probe modbus: --parallel %d: want 1..32", opts.Probe.Parallel)
+	}
 	if opts.Probe.Timeout <= 0 || opts.Probe.Timeout > time.Minute {
 		return cmdutil.FlagErrorf("probe modbus: --timeout %v: want more than 0 and at most 1m", opts.Probe.Timeout)
 	}

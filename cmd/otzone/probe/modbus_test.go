@@ -47,6 +47,8 @@ func TestProbeModbusUsageErrors(t *testing.T) {
 		{[]string{"modbus", "--unit-ids", "300", "10.0.0.5"}, "--unit-ids"},
 		{[]string{"modbus", "--read", "holding:0-9999", "10.0.0.5"}, "at most 1250"},
 		{[]string{"modbus", "--retries", "9", "10.0.0.5"}, "--retries"},
+		{[]string{"modbus", "--parallel", "500", "10.0.0.5"}, "--parallel"},
+		{[]string{"modbus", "--timeout", "0s", "10.0.0.5"}, "--timeout"},
 	} {
 		f := testFactory(t)
 		err := run(t, f, tc.args...)
