@@ -139,3 +139,66 @@ func TestAllowListChunks(t *testing.T) {
 		}
 	}
 }
+
+// TestPlan: the dry-run plan lists every chunk of a run, each of which
+// passes the allow-list, and sends nothing (Plan has no network access).
+func TestPlan(t *testing.T) {
+	ts, err := ParseTargets([]string{"opc.tcp://192.0.2.10:4840/UA/Server", "192.0.2.11"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := Plan(ts, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(plan) != 2*9 {
+		t.Fatalf("%d planned chunks, want 18", len(plan))
+	}
+	var whats []string
+	for _, p := range plan[:9] {
+		if err := checkChunk(p.Wire); err != nil {
+			t.Errorf("%s: %v", p.What, err)
+		}
+		whats = append(whats, p.What)
+	}
+	if plan[0].Target.String() != "192.0.2.10:4840" || string(plan[0].Wire[32:]) != "opc.tcp://192.0.2.10:4840/UA/Server" {
+		t.Errorf("first chunk %s %q", plan[0].Target, plan[0].Wire)
+	}
+	if plan[9].Target.String() != "192.0.2.11:4840" {
+		t.Errorf("second target %s", plan[9].Target)
+	}
+	if plan[4].Condition == "" || plan[2].Condition != "" {
+		t.Errorf("conditions: %q %q", plan[2].Condition, plan[4].Condition)
+	}
+	noSession, _ := Plan(ts[:1], Options{NoSession: true})
+	if len(noSession) != 5 {
+		t.Errorf("--no-session plan has %d chunks, want 5", len(noSession))
+	}
+	t.Logf("plan: %v", whats)
+}
+
+func TestParseTargets(t *testing.T) {
+	tests := []struct {
+		in   []string
+		want string
+	}{
+		{[]string{"opc.tcp://10.0.0.5:4840"}, "opc.tcp://10.0.0.5:4840"},
+		{[]string{"10.0.0.5"}, "opc.tcp://10.0.0.5:4840"},
+		{[]string{"opc.tcp://plc-1:48010/path"}, "opc.tcp://plc-1:48010/path"},
+		{[]string{"opc.tcp://[fe80::1]:4841"}, "opc.tcp://[fe80::1]:4841"},
+		{[]string{"http://10.0.0.5:4840"}, "error"},
+		{[]string{"opc.tcp://10.0.0.0/24"}, "error"}, // looks like a range: refused
+		{[]string{"opc.tcp://224.0.0.1:4840"}, "error"},
+		{[]string{"opc.tcp://user:pw@10.0.0.5:4840"}, "error"},
+	}
+	for _, tt := range tests {
+		ts, err := ParseTargets(tt.in)
+		got := "error"
+		if err == nil {
+			got = ts[0].URL
+		}
+		if got != tt.want {
+			t.Errorf("%v: %s (err %v), want %s", tt.in, got, err, tt.want)
+		}
+	}
+}

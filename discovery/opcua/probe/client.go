@@ -114,16 +114,7 @@ func (c *client) readChunk(ctx context.Context) (opcua.Header, []byte, error) {
 
 // hello sends HEL and waits for ACK.
 func (c *client) hello(ctx context.Context) error {
-	b := make([]byte, 32, 32+len(c.url))
-	copy(b, "HELF")
-	binary.LittleEndian.PutUint32(b[4:], uint32(32+len(c.url)))
-	binary.LittleEndian.PutUint32(b[12:], helloBuffer)
-	binary.LittleEndian.PutUint32(b[16:], helloBuffer)
-	binary.LittleEndian.PutUint32(b[20:], maxMessage)
-	binary.LittleEndian.PutUint32(b[24:], maxChunks)
-	binary.LittleEndian.PutUint32(b[28:], uint32(len(c.url)))
-	b = append(b, c.url...)
-	if err := c.write(ctx, b); err != nil {
+	if err := c.write(ctx, c.helloChunk()); err != nil {
 		return err
 	}
 	h, _, err := c.readChunk(ctx)
@@ -134,6 +125,18 @@ func (c *client) hello(ctx context.Context) error {
 		return fmt.Errorf("opcua probe: expected ACK, got %s", h.Type)
 	}
 	return nil
+}
+
+func (c *client) helloChunk() []byte {
+	b := make([]byte, 32, 32+len(c.url))
+	copy(b, "HELF")
+	binary.LittleEndian.PutUint32(b[4:], uint32(32+len(c.url)))
+	binary.LittleEndian.PutUint32(b[12:], helloBuffer)
+	binary.LittleEndian.PutUint32(b[16:], helloBuffer)
+	binary.LittleEndian.PutUint32(b[20:], maxMessage)
+	binary.LittleEndian.PutUint32(b[24:], maxChunks)
+	binary.LittleEndian.PutUint32(b[28:], uint32(len(c.url)))
+	return append(b, c.url...)
 }
 
 func (c *client) header() *ua.RequestHeader {
@@ -156,23 +159,10 @@ func encodeBody(id opcua.ServiceID, req any) ([]byte, error) {
 
 // open opens a SecurityPolicy#None secure channel.
 func (c *client) open(ctx context.Context) error {
-	body, err := encodeBody(opcua.SvcOpenSecureChannelRequest, &ua.OpenSecureChannelRequest{
-		RequestHeader: c.header(), ClientProtocolVersion: 0, RequestType: ua.SecurityTokenRequestTypeIssue,
-		SecurityMode: ua.MessageSecurityModeNone, ClientNonce: []byte{}, RequestedLifetime: 60000})
+	b, err := c.openChunk()
 	if err != nil {
 		return err
 	}
-	b := make([]byte, 12, 64+len(body))
-	copy(b, "OPNF")
-	b = binary.LittleEndian.AppendUint32(b, uint32(len(policyNone)))
-	b = append(b, policyNone...)
-	b = binary.LittleEndian.AppendUint32(b, 0xffffffff)
-	b = binary.LittleEndian.AppendUint32(b, 0xffffffff)
-	b = binary.LittleEndian.AppendUint32(b, c.seq)
-	b = binary.LittleEndian.AppendUint32(b, c.req)
-	c.seq++
-	b = append(b, body...)
-	binary.LittleEndian.PutUint32(b[4:], uint32(len(b)))
 	if err := c.write(ctx, b); err != nil {
 		return err
 	}
@@ -206,6 +196,27 @@ func (c *client) open(ctx context.Context) error {
 	return nil
 }
 
+func (c *client) openChunk() ([]byte, error) {
+	body, err := encodeBody(opcua.SvcOpenSecureChannelRequest, &ua.OpenSecureChannelRequest{
+		RequestHeader: c.header(), ClientProtocolVersion: 0, RequestType: ua.SecurityTokenRequestTypeIssue,
+		SecurityMode: ua.MessageSecurityModeNone, ClientNonce: []byte{}, RequestedLifetime: 60000})
+	if err != nil {
+		return nil, err
+	}
+	b := make([]byte, 12, 64+len(body))
+	copy(b, "OPNF")
+	b = binary.LittleEndian.AppendUint32(b, uint32(len(policyNone)))
+	b = append(b, policyNone...)
+	b = binary.LittleEndian.AppendUint32(b, 0xffffffff)
+	b = binary.LittleEndian.AppendUint32(b, 0xffffffff)
+	b = binary.LittleEndian.AppendUint32(b, c.seq)
+	b = binary.LittleEndian.AppendUint32(b, c.req)
+	c.seq++
+	b = append(b, body...)
+	binary.LittleEndian.PutUint32(b[4:], uint32(len(b)))
+	return b, nil
+}
+
 // ServiceFaultError is a ServiceFault reply.
 type ServiceFaultError struct {
 	Service opcua.ServiceID
@@ -218,24 +229,11 @@ func (e *ServiceFaultError) Error() string {
 
 // call sends one request and decodes the reply into resp.
 func (c *client) call(ctx context.Context, id opcua.ServiceID, want opcua.ServiceID, req, resp any) error {
-	body, err := encodeBody(id, req)
+	reqID := c.req
+	b, err := c.msgChunk(id, req)
 	if err != nil {
 		return err
 	}
-	typ := "MSGF"
-	if id == opcua.SvcCloseSecureChannelRequest {
-		typ = "CLOF"
-	}
-	reqID := c.req
-	b := make([]byte, 8, 24+len(body))
-	copy(b, typ)
-	b = binary.LittleEndian.AppendUint32(b, c.channelID)
-	b = binary.LittleEndian.AppendUint32(b, c.tokenID)
-	b = binary.LittleEndian.AppendUint32(b, c.seq)
-	b = binary.LittleEndian.AppendUint32(b, reqID)
-	c.seq++
-	b = append(b, body...)
-	binary.LittleEndian.PutUint32(b[4:], uint32(len(b)))
 	if err := c.write(ctx, b); err != nil {
 		return err
 	}
@@ -292,6 +290,29 @@ func (c *client) call(ctx context.Context, id opcua.ServiceID, want opcua.Servic
 		return fmt.Errorf("opcua probe: decode %s: %w", svc, err)
 	}
 	return nil
+}
+
+// msgChunk frames a request (MSG, or CLO for CloseSecureChannel) with the
+// current request id (the RequestHandle of the request's header).
+func (c *client) msgChunk(id opcua.ServiceID, req any) ([]byte, error) {
+	body, err := encodeBody(id, req)
+	if err != nil {
+		return nil, err
+	}
+	typ := "MSGF"
+	if id == opcua.SvcCloseSecureChannelRequest {
+		typ = "CLOF"
+	}
+	b := make([]byte, 8, 24+len(body))
+	copy(b, typ)
+	b = binary.LittleEndian.AppendUint32(b, c.channelID)
+	b = binary.LittleEndian.AppendUint32(b, c.tokenID)
+	b = binary.LittleEndian.AppendUint32(b, c.seq)
+	b = binary.LittleEndian.AppendUint32(b, c.req)
+	c.seq++
+	b = append(b, body...)
+	binary.LittleEndian.PutUint32(b[4:], uint32(len(b)))
+	return b, nil
 }
 
 func (c *client) closeChannel(ctx context.Context) error {

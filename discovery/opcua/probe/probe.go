@@ -90,6 +90,9 @@ func ParseTargets(args []string) ([]Target, error) {
 		if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
 			return nil, fmt.Errorf("target %q: user info, query or fragment not allowed", a)
 		}
+		if p := strings.TrimPrefix(u.Path, "/"); p != "" && strings.Trim(p, "0123456789") == "" {
+			return nil, fmt.Errorf("target %q: looks like a range; the OPC UA probe takes explicit endpoints only", a)
+		}
 		hostport := u.Host
 		if hostport == "" {
 			return nil, fmt.Errorf("target %q: no host", a)
@@ -305,36 +308,19 @@ var buildNodes = []struct {
 
 func session(ctx context.Context, c *client, t Target, ep *ua.EndpointDescription, anonPolicy string, res *Result) error {
 	var cs ua.CreateSessionResponse
-	err := c.call(ctx, 461, 464, &ua.CreateSessionRequest{
-		RequestHeader: c.header(),
-		ClientDescription: &ua.ApplicationDescription{ApplicationURI: "urn:otzone:probe", ProductURI: "https://github.com/otzone/otzone",
-			ApplicationName: &ua.LocalizedText{EncodingMask: ua.LocalizedTextText, Text: "otzone probe"}, ApplicationType: ua.ApplicationTypeClient},
-		EndpointURL: t.URL, SessionName: "otzone probe", ClientNonce: make([]byte, 32),
-		RequestedSessionTimeout: 60000, MaxResponseMessageSize: maxMessage,
-	}, &cs)
+	err := c.call(ctx, 461, 464, createSessionRequest(c, t), &cs)
 	if err != nil {
 		return err
 	}
 	c.authToken = cs.AuthenticationToken
 	var as ua.ActivateSessionResponse
-	err = c.call(ctx, 467, 470, &ua.ActivateSessionRequest{
-		RequestHeader:      c.header(),
-		ClientSignature:    &ua.SignatureData{},
-		LocaleIDs:          []string{"en"},
-		UserIdentityToken:  ua.NewExtensionObject(&ua.AnonymousIdentityToken{PolicyID: anonPolicy}),
-		UserTokenSignature: &ua.SignatureData{},
-	}, &as)
+	err = c.call(ctx, 467, 470, activateSessionRequest(c, anonPolicy), &as)
 	if err != nil {
 		return err
 	}
 	res.Session = true
-	req := &ua.ReadRequest{RequestHeader: c.header(), TimestampsToReturn: ua.TimestampsToReturnNeither}
-	for _, n := range buildNodes {
-		req.NodesToRead = append(req.NodesToRead, &ua.ReadValueID{NodeID: ua.NewNumericNodeID(0, n.id), AttributeID: ua.AttributeIDValue,
-			DataEncoding: &ua.QualifiedName{}})
-	}
 	var rr ua.ReadResponse
-	rerr := c.call(ctx, 631, 634, req, &rr)
+	rerr := c.call(ctx, 631, 634, readRequest(c), &rr)
 	if rerr == nil {
 		res.Build = map[string]string{}
 		for i, dv := range rr.Results {
@@ -364,11 +350,46 @@ func session(ctx context.Context, c *client, t Target, ep *ua.EndpointDescriptio
 		}
 	}
 	var cl ua.CloseSessionResponse
-	if err := c.call(ctx, 473, 476, &ua.CloseSessionRequest{RequestHeader: c.header(), DeleteSubscriptions: true}, &cl); err != nil && rerr == nil {
+	if err := c.call(ctx, 473, 476, closeSessionRequest(c), &cl); err != nil && rerr == nil {
 		rerr = err
 	}
 	c.authToken = nil
 	return rerr
+}
+
+// The session's requests, shared by the run and the dry-run plan.
+
+func createSessionRequest(c *client, t Target) *ua.CreateSessionRequest {
+	return &ua.CreateSessionRequest{
+		RequestHeader: c.header(),
+		ClientDescription: &ua.ApplicationDescription{ApplicationURI: "urn:otzone:probe", ProductURI: "https://github.com/otzone/otzone",
+			ApplicationName: &ua.LocalizedText{EncodingMask: ua.LocalizedTextText, Text: "otzone probe"}, ApplicationType: ua.ApplicationTypeClient},
+		EndpointURL: t.URL, SessionName: "otzone probe", ClientNonce: make([]byte, 32),
+		RequestedSessionTimeout: 60000, MaxResponseMessageSize: maxMessage,
+	}
+}
+
+func activateSessionRequest(c *client, anonPolicy string) *ua.ActivateSessionRequest {
+	return &ua.ActivateSessionRequest{
+		RequestHeader:      c.header(),
+		ClientSignature:    &ua.SignatureData{},
+		LocaleIDs:          []string{"en"},
+		UserIdentityToken:  ua.NewExtensionObject(&ua.AnonymousIdentityToken{PolicyID: anonPolicy}),
+		UserTokenSignature: &ua.SignatureData{},
+	}
+}
+
+func readRequest(c *client) *ua.ReadRequest {
+	req := &ua.ReadRequest{RequestHeader: c.header(), TimestampsToReturn: ua.TimestampsToReturnNeither}
+	for _, n := range buildNodes {
+		req.NodesToRead = append(req.NodesToRead, &ua.ReadValueID{NodeID: ua.NewNumericNodeID(0, n.id), AttributeID: ua.AttributeIDValue,
+			DataEncoding: &ua.QualifiedName{}})
+	}
+	return req
+}
+
+func closeSessionRequest(c *client) *ua.CloseSessionRequest {
+	return &ua.CloseSessionRequest{RequestHeader: c.header(), DeleteSubscriptions: true}
 }
 
 func serverState(s int32) string {
