@@ -11,6 +11,7 @@ import (
 	diffCmd "github.com/otzone/otzone/cmd/otzone/diff"
 	exportCmd "github.com/otzone/otzone/cmd/otzone/export"
 	ingestCmd "github.com/otzone/otzone/cmd/otzone/ingest"
+	probeCmd "github.com/otzone/otzone/cmd/otzone/probe"
 	rulesCmd "github.com/otzone/otzone/cmd/otzone/rules"
 	versionCmd "github.com/otzone/otzone/cmd/otzone/version"
 	zonesCmd "github.com/otzone/otzone/cmd/otzone/zones"
@@ -72,11 +73,11 @@ or $OTZONE_DB).`,
 	cmd.AddCommand(diffCmd.NewCmdDiff(f, nil))
 	cmd.AddCommand(exportCmd.NewCmdExport(f))
 	cmd.AddCommand(ingestCmd.NewCmdIngest(f, nil))
+	cmd.AddCommand(probeCmd.NewCmdProbe(f))
 	cmd.AddCommand(rulesCmd.NewCmdRules(f))
 	cmd.AddCommand(versionCmd.NewCmdVersion(f, nil))
 	cmd.AddCommand(zonesCmd.NewCmdZones(f))
 	f.Classify = rulesCmd.Classify // device types and Purdue levels from rules/ (+ --rules DIR / $OTZONE_RULES)
-	// e.g. cmd.AddCommand(probeCmd.NewCmdProbe(f))
 	// ---- end of nouns ----
 
 	// Every subcommand's flag errors are usage errors (exit 2).
