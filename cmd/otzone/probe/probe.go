@@ -20,6 +20,7 @@ import (
 // verbs are the probe protocols: adding one is its file and one line here.
 var verbs = []func(*cmdutil.Factory) *cobra.Command{
 	NewCmdModbus,
+	NewCmdOPCUA,
 }
 
 // NewCmdProbe returns `otzone probe`.
