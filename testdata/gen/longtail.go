@@ -16,6 +16,9 @@ var OmronPLC = host("plc-omron", "00:00:0a:10:00:40", "10.10.10.40", 10)
 // BeckhoffPLC is a TwinCAT 3 embedded PC (Beckhoff OUI 00:01:05).
 var BeckhoffPLC = host("plc-beckhoff", "00:01:05:10:00:41", "10.10.10.41", 10)
 
+// PMU is a phasor measurement unit in the substation (SEL OUI 00:30:a7).
+var PMU = host("pmu-1", "00:30:a7:10:00:50", "10.10.10.50", 10)
+
 // GPSClock is the substation's PTP grandmaster (IEC 61850-9-3 power profile).
 var GPSClock = host("gps-clock", "00:1b:19:10:00:30", "10.10.10.30", 10)
 
@@ -191,6 +194,68 @@ func init() {
 		ex(851, 3, append(w, 1), []byte{0, 0, 0, 0})
 		// WriteControl to the system service: ADS state RUN (5).
 		ex(10000, 5, []byte{5, 0, 0, 0, 0, 0, 0, 0}, []byte{0, 0, 0, 0})
+		k.Close()
+	})
+}
+
+// c37Frame builds an IEEE C37.118.2-2011 frame with its CRC-CCITT.
+func c37Frame(typ byte, idcode uint16, soc uint32, frac uint32, body []byte) []byte {
+	b := []byte{0xaa, typ<<4 | 0x02, 0, 0}
+	b = binary.BigEndian.AppendUint16(b, idcode)
+	b = binary.BigEndian.AppendUint32(b, soc)
+	b = binary.BigEndian.AppendUint32(b, frac)
+	b = append(b, body...)
+	binary.BigEndian.PutUint16(b[2:], uint16(len(b)+2))
+	crc := uint16(0xffff)
+	for _, v := range b {
+		crc ^= uint16(v) << 8
+		for range 8 {
+			if crc&0x8000 != 0 {
+				crc = crc<<1 ^ 0x1021
+			} else {
+				crc <<= 1
+			}
+		}
+	}
+	return binary.BigEndian.AppendUint16(b, crc)
+}
+
+func init() {
+	// IEEE C37.118.2: the SCADA server's PDC asks the PMU for its CFG-2,
+	// starts the data stream, receives three data frames and stops it.
+	register("53-c37118", func(p *Plant) {
+		const id = 41
+		soc := uint32(1768464000)
+		k := p.TCP(SCADA, PMU, 4712)
+		k.Exchange(c37Frame(4, id, soc, 0, []byte{0x00, 0x05}), nil) // send CFG-2
+		cfg := binary.BigEndian.AppendUint32(nil, 1000000)           // TIME_BASE
+		cfg = append(cfg, 0x00, 0x01)                                // NUM_PMU
+		cfg = append(cfg, padded("SUB4_PMU1", 16)...)
+		cfg = binary.BigEndian.AppendUint16(cfg, id)
+		cfg = append(cfg, 0x00, 0x0f)       // FORMAT: float freq, analog, phasors polar
+		cfg = append(cfg, 0, 2, 0, 1, 0, 1) // 2 phasors, 1 analog, 1 digital word
+		for _, n := range []string{"VA", "IA", "MW"} {
+			cfg = append(cfg, padded(n, 16)...)
+		}
+		for i := 0; i < 16; i++ {
+			cfg = append(cfg, padded("BRK"+string(rune('A'+i)), 16)...)
+		}
+		cfg = append(cfg, 0, 0, 0, 1, 1, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0xff, 0xff) // PHUNIT V, A; ANUNIT; DIGUNIT
+		cfg = append(cfg, 0x00, 0x00, 0x00, 0x01)                               // FNOM 60 Hz, CFGCNT 1
+		cfg = append(cfg, 0x00, 0x1e)                                           // DATA_RATE 30/s
+		k.Reply(c37Frame(3, id, soc, 0, cfg))
+		p.Advance(20)
+		k.Request(c37Frame(4, id, soc, 0, []byte{0x00, 0x02})) // turn on data
+		for i := uint32(0); i < 3; i++ {
+			p.Advance(33)
+			data := []byte{0x00, 0x00}                                          // STAT
+			data = append(data, 0x48, 0x8c, 0xa0, 0x00, 0x00, 0x00, 0x00, 0x00) // VA 288 kV at 0 rad
+			data = append(data, 0x44, 0x7a, 0x00, 0x00, 0xbf, 0x06, 0x0a, 0x92) // IA 1000 A at -0.52 rad
+			data = append(data, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00) // FREQ, DFREQ deviations
+			data = append(data, 0x43, 0x48, 0x00, 0x00, 0x00, 0x01)             // MW 200, breaker A closed
+			k.Reply(c37Frame(0, id, soc, i*33333, data))
+		}
+		k.Request(c37Frame(4, id, soc+1, 0, []byte{0x00, 0x01})) // turn off data
 		k.Close()
 	})
 }
