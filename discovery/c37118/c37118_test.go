@@ -134,4 +134,3 @@ func BenchmarkParse(b *testing.B) {
 		}
 	}
 }
-
