@@ -77,7 +77,42 @@ type EngineStats struct {
 // Engine turns frames into observations: it decodes headers, records hosts,
 // keeps the flow table, reassembles TCP and hands PDUs, datagrams and
 // layer-2 frames to the dissectors of its Set. One Engine is used by one
-// goroutine.
+// goroutine; Packet does not allocate on the steady-state path.
+//
+// What it emits itself:
+//
+//   - KindHost for the source of every frame: (MAC, IP) for IP frames, MAC
+//     only for layer-2 frames, IP only where there is no usable MAC (raw IP,
+//     loopback, zero or group MACs); ARP senders' MAC/IP bindings (not
+//     0.0.0.0 probes). Unusable halves (group MACs; unspecified, multicast
+//     and broadcast IPs) are dropped from the pair. The first sighting is
+//     emitted at once; Flush emits a last-seen refresh for hosts seen again.
+//   - KindAttribute "net.vlan" = "<id>" once per host and innermost 802.1Q id.
+//   - KindFlow deltas (Packets, Bytes on the wire) per TCP/UDP flow on Flush,
+//     eviction and Close, with Asset = client, Peer = server, Port = server
+//     port, Protocol = the confirmed dissector's Name() (or what it set
+//     Flow.Protocol to), else "unknown". Flows whose server is a broadcast or
+//     multicast address are dissected but not emitted.
+//
+// Roles: the TCP handshake decides (SYN sender is the client, SYN-ACK
+// sender the server); without one, a port claimed in the Set is the server
+// side, else the lower port; with equal ports the first sender is the
+// client, and a group destination is never the client.
+//
+// Dissection: a TCP flow whose server port is claimed is confirmed with the
+// claimant's Detect on the first payload bytes of either direction, other
+// TCP flows are offered to the Heuristic stream dissectors; UDP likewise
+// with the claimant of either port. Detect saying No ends dissection of the
+// flow, except for flows picked up mid-stream (no handshake seen), which
+// get a few more segments to find a PDU boundary. Each direction is
+// reassembled in order (see stream.go), framed with PDULen and parsed PDU by
+// PDU. Layer-2 frames go to the FrameDissectors by EtherType (also inside
+// 802.1Q), LLC DSAP or SNAP OUI/PID. A dissector that panics is detached
+// from that flow; the engine carries on.
+//
+// Memory is bounded by hosts (MaxHosts) and flows (MaxFlows, each with at
+// most MaxStreamBuffer buffered per direction, MaxBuffered in all), never
+// by packets.
 type Engine struct {
 	set  *Set
 	emit Emit
