@@ -351,6 +351,10 @@ func (e *Engine) hostVLAN(i int32) {
 	h.lastVLAN = p.VLAN
 	vk := vlanKey{h.key, p.VLAN}
 	if _, seen := e.vlans[vk]; !seen {
+		if len(e.vlans) >= e.opt.MaxHosts {
+			// Bounded like the hosts: forget (and later repeat) pairs.
+			clear(e.vlans)
+		}
 		e.vlans[vk] = struct{}{}
 		e.emit(Observation{Kind: KindAttribute, Time: p.Time, Evidence: p.Evidence,
 			Asset: Endpoint{MAC: h.key.mac, IP: h.key.ip}, Key: "net.vlan", Value: strconv.Itoa(int(p.VLAN))})
