@@ -2,6 +2,7 @@ package cmdutil
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -23,7 +24,11 @@ func WriteOutput(ios *IOStreams, path string, write func(io.Writer) error) error
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
 	if err != nil {
-		return err
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err // name the file the user asked for, not the temporary one
+		}
+		return fmt.Errorf("%s: %w", path, err)
 	}
 	bw := bufio.NewWriter(tmp)
 	err = write(bw)
