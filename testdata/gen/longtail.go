@@ -19,6 +19,9 @@ var BeckhoffPLC = host("plc-beckhoff", "00:01:05:10:00:41", "10.10.10.41", 10)
 // PMU is a phasor measurement unit in the substation (SEL OUI 00:30:a7).
 var PMU = host("pmu-1", "00:30:a7:10:00:50", "10.10.10.50", 10)
 
+// KNXRouter is the building's KNX IP router (line coupler 1.1.0).
+var KNXRouter = host("knx-ip-router", "00:24:6d:10:00:60", "10.10.10.60", 10)
+
 // GPSClock is the substation's PTP grandmaster (IEC 61850-9-3 power profile).
 var GPSClock = host("gps-clock", "00:1b:19:10:00:30", "10.10.10.30", 10)
 
@@ -257,5 +260,62 @@ func init() {
 		}
 		k.Request(c37Frame(4, id, soc+1, 0, []byte{0x00, 0x01})) // turn off data
 		k.Close()
+	})
+}
+
+func knxFrame(service uint16, body []byte) []byte {
+	b := []byte{0x06, 0x10, byte(service >> 8), byte(service), 0, 0}
+	b = append(b, body...)
+	binary.BigEndian.PutUint16(b[4:], uint16(len(b)))
+	return b
+}
+
+func hpai(h *Host, port uint16) []byte {
+	b := append([]byte{0x08, 0x01}, h.IP...)
+	return binary.BigEndian.AppendUint16(b, port)
+}
+
+func init() {
+	// KNXnet/IP: ETS on the engineering workstation searches for KNX IP
+	// interfaces, reads the router's description, opens a tunnel, switches
+	// a group (1/2/3 on) and restarts device 1.1.5; the router forwards a
+	// sensor's group write as a routing indication.
+	register("54-knxip", func(p *Plant) {
+		mcast := &Host{Name: "knx-multicast", MAC: mac("01:00:5e:00:17:0c"), IP: []byte{224, 0, 23, 12}, VLAN: 10}
+		const ets = 3671
+		dib := []byte{54, 0x01, 0x02, 0x00, 0x11, 0x00, 0x00, 0x00} // TP1, status, 1.1.0, project 0
+		dib = append(dib, 0x00, 0xc5, 0x01, 0x02, 0x03, 0x04)       // serial
+		dib = append(dib, 224, 0, 23, 12)                           // routing multicast
+		dib = append(dib, KNXRouter.MAC...)
+		dib = append(dib, append([]byte("KNX IP Router Building A"), make([]byte, 30-24)...)...)
+		families := []byte{0x0a, 0x02, 0x02, 0x01, 0x03, 0x01, 0x04, 0x01, 0x05, 0x01} // core, devmgmt, tunnelling, routing v1
+		p.UDP(EWS, mcast, ets, 3671, knxFrame(0x0201, hpai(EWS, ets)))
+		p.Advance(5)
+		p.UDP(KNXRouter, EWS, 3671, ets, knxFrame(0x0202, append(append(hpai(KNXRouter, 3671), dib...), families...)))
+		p.Advance(100)
+		p.UDP(EWS, KNXRouter, ets, 3671, knxFrame(0x0203, hpai(EWS, ets)))
+		p.Advance(5)
+		p.UDP(KNXRouter, EWS, 3671, ets, knxFrame(0x0204, append(append([]byte(nil), dib...), families...)))
+		p.Advance(50)
+		// Connect: tunnel connection, link layer.
+		p.UDP(EWS, KNXRouter, ets, 3671, knxFrame(0x0205, append(append(hpai(EWS, ets), hpai(EWS, ets)...), 0x04, 0x04, 0x02, 0x00)))
+		p.Advance(5)
+		p.UDP(KNXRouter, EWS, 3671, ets, knxFrame(0x0206, append(append([]byte{0x15, 0x00}, hpai(KNXRouter, 3671)...), 0x04, 0x04, 0x11, 0xff)))
+		p.Advance(50)
+		// Tunnelling: L_Data.req group value write 1/2/3 = on (APCI 0x080, value 1).
+		gw := []byte{0x11, 0x00, 0xbc, 0xe0, 0x11, 0xff, 0x0a, 0x03, 0x01, 0x00, 0x81}
+		p.UDP(EWS, KNXRouter, ets, 3671, knxFrame(0x0420, append([]byte{0x04, 0x15, 0x00, 0x00}, gw...)))
+		p.Advance(3)
+		p.UDP(KNXRouter, EWS, 3671, ets, knxFrame(0x0421, []byte{0x04, 0x15, 0x00, 0x00}))
+		p.Advance(50)
+		// Restart of device 1.1.5: connection-oriented data, APCI 0x380.
+		rs := []byte{0x11, 0x00, 0xb0, 0x60, 0x11, 0xff, 0x11, 0x05, 0x01, 0x43, 0x80}
+		p.UDP(EWS, KNXRouter, ets, 3671, knxFrame(0x0420, append([]byte{0x04, 0x15, 0x01, 0x00}, rs...)))
+		p.Advance(3)
+		p.UDP(KNXRouter, EWS, 3671, ets, knxFrame(0x0421, []byte{0x04, 0x15, 0x01, 0x00}))
+		p.Advance(200)
+		// Routing indication: sensor 1.1.20 writes group 2/1/1 = 21.5 degC (DPT 9.001).
+		ri := []byte{0x29, 0x00, 0xbc, 0xd0, 0x11, 0x14, 0x11, 0x01, 0x03, 0x00, 0x80, 0x0c, 0x33}
+		p.UDP(KNXRouter, mcast, 3671, 3671, knxFrame(0x0530, ri))
 	})
 }
