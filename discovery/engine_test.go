@@ -258,6 +258,25 @@ func TestRoles(t *testing.T) {
 	}
 }
 
+// TestBroadcastServers: datagrams to a broadcast address, limited or
+// subnet-directed (reached through ff:ff:ff:ff:ff:ff), are dissected but do
+// not make a communication with the broadcast address as its server.
+func TestBroadcastServers(t *testing.T) {
+	set, log := testSet(t)
+	r := newRunner(t, set, discovery.EngineOptions{})
+	dev := ep{"00:1d:9c:00:00:07", "10.0.0.7", 47808}
+	for _, dst := range []ep{{"ff:ff:ff:ff:ff:ff", "10.0.0.255", 47808}, {"ff:ff:ff:ff:ff:ff", "255.255.255.255", 47808}} {
+		r.eth(ether(dev, dst, ipUDP(dev, dst, []byte{0x81, 0x0b})))
+	}
+	r.e.Flush()
+	if fl := r.kind(discovery.KindFlow); len(fl) != 0 {
+		t.Errorf("flows to broadcast servers: %+v", fl)
+	}
+	if d := cmp.Diff([]string{"to_server:\x81\v", "to_server:\x81\v"}, bodies(log)); d != "" {
+		t.Errorf("datagrams (-want +got):\n%s", d)
+	}
+}
+
 func TestFlowDeltas(t *testing.T) {
 	set, _ := testSet(t)
 	r := newRunner(t, set, discovery.EngineOptions{})

@@ -28,21 +28,22 @@ const (
 
 // flow is the engine's per-flow record.
 type flow struct {
-	F          Flow
-	key        flowKey
-	hash       uint64
-	hnext      *flow // hash chain
-	hostCache  [2]hostRef
-	clientIsA  bool
-	prev, next *flow
-	dirty      bool  // has a KindFlow delta to emit
-	inDirty    bool  // is in Engine.dirty (kept across reuse of the struct)
-	bufAcct    int   // bytes of buffers counted in Engine.buffered
-	last       int64 // Unix ns of the latest packet
-	lastTime   time.Time
-	pkts       uint64 // since the last KindFlow
-	bytes      uint64
-	ev         Evidence // first packet of the current delta
+	F           Flow
+	key         flowKey
+	hash        uint64
+	hnext       *flow // hash chain
+	hostCache   [2]hostRef
+	clientIsA   bool
+	serverGroup bool // the server address was reached through a group MAC
+	prev, next  *flow
+	dirty       bool  // has a KindFlow delta to emit
+	inDirty     bool  // is in Engine.dirty (kept across reuse of the struct)
+	bufAcct     int   // bytes of buffers counted in Engine.buffered
+	last        int64 // Unix ns of the latest packet
+	lastTime    time.Time
+	pkts        uint64 // since the last KindFlow
+	bytes       uint64
+	ev          Evidence // first packet of the current delta
 
 	handshake bool // a SYN or SYN-ACK was seen: stream starts are aligned
 	closed    bool // both FINs or a RST
@@ -247,6 +248,10 @@ func (e *Engine) clientIsSrc(proto uint8, tcpFlags uint8) bool {
 func (e *Engine) setEndpoints(f *flow, clientIsSrc bool) {
 	p := &e.pkt
 	src, dst := p.Src, p.Dst
+	// An IPv4 server reached through a broadcast or multicast MAC from a
+	// real host is a subnet-directed broadcast address (10.0.0.255), not a
+	// host. (Synthetic captures with fake MACs are left alone.)
+	f.serverGroup = clientIsSrc && dst.IP.Is4() && src.MAC.IsUnicast() && !dst.MAC.IsZero() && !dst.MAC.IsUnicast()
 	if !src.MAC.IsUnicast() {
 		src.MAC = MAC{}
 	}
@@ -443,7 +448,7 @@ func (e *Engine) emitFlow(f *flow) {
 	}
 	pk, by := f.pkts, f.bytes
 	f.pkts, f.bytes = 0, 0
-	if !isUnicastIP(f.F.Server.IP) {
+	if f.serverGroup || !isUnicastIP(f.F.Server.IP) {
 		// Broadcast and multicast are not servers: the datagrams are
 		// dissected, but there is no communication to record.
 		return
