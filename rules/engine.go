@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/otzone/otzone/discovery/inventory"
 )
@@ -542,9 +543,22 @@ func IsPublic(ip netip.Addr) bool {
 	return true
 }
 
+// clip shortens a wire-derived value for an explanation and replaces
+// control characters, so that a hostile string cannot break the line of a
+// report, a YAML comment or a terminal.
 func clip(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == '\u2028' || r == '\u2029' {
+			return ' '
+		}
+		return r
+	}, s)
 	if len(s) > 64 {
-		return s[:64] + "…"
+		cut := 64
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		return s[:cut] + "…"
 	}
 	return s
 }
@@ -587,6 +601,10 @@ func Classify(inv *inventory.Inventory, rs *RuleSet) error {
 		}
 		a.Decisions = kept
 	}
+	setsType := map[string]string{}
+	for _, r := range rules {
+		setsType[r.ID] = r.Set.DeviceType
+	}
 	var results [][]inventory.Decision
 	for pass := 0; pass < 2; pass++ {
 		// Evaluate every asset against the previous pass's state, then apply,
@@ -613,7 +631,7 @@ func Classify(inv *inventory.Inventory, rs *RuleSet) error {
 		for i := range inv.Assets {
 			a := &inv.Assets[i]
 			a.DeviceType, a.PurdueLevel = "unknown", nil
-			results[i] = Resolve(results[i])
+			results[i] = resolveAsset(results[i], setsType)
 			for _, d := range results[i] {
 				if !d.Won {
 					continue
@@ -634,6 +652,35 @@ func Classify(inv *inventory.Inventory, rs *RuleSet) error {
 		inv.Assets[i].Decisions = append(inv.Assets[i].Decisions, results[i]...)
 	}
 	return nil
+}
+
+// resolveAsset resolves device_type first, then purdue_level among the
+// rules that set no device type or set the winning one: the level of a rule
+// whose device type lost is not taken (an asset that is a network_device by
+// one rule and an it_server at level 4 by a weaker one gets no level 4).
+func resolveAsset(ds []inventory.Decision, setsType map[string]string) []inventory.Decision {
+	ds = Resolve(ds)
+	winner := ""
+	for _, d := range ds {
+		if d.Field == FieldDeviceType && d.Won {
+			winner = d.Value
+		}
+	}
+	var levels []int
+	for i, d := range ds {
+		if d.Field != FieldPurdueLevel {
+			continue
+		}
+		if t := setsType[d.Rule]; t != "" && t != winner {
+			ds[i].Won = false
+			continue
+		}
+		levels = append(levels, i)
+	}
+	for n, i := range levels {
+		ds[i].Won = n == 0
+	}
+	return ds
 }
 
 // Resolve orders decisions per field (highest priority, then confidence,

@@ -256,3 +256,23 @@ func TestResolveTies(t *testing.T) {
 		t.Errorf("resolve order: %+v", ds)
 	}
 }
+
+func TestLevelFollowsWinningType(t *testing.T) {
+	// A router (network_device, no level) that also answers DNS: the DNS rule
+	// loses device_type, so its level 4 is not taken either.
+	inv := &inventory.Inventory{Assets: []inventory.Asset{{ID: "r", IPs: []string{"10.0.0.1", "10.0.1.1"}, Key: "mac:x",
+		Attributes: []inventory.Attribute{{Key: "net.vlan", Value: "10"}, {Key: "net.vlan", Value: "20"}},
+		Services:   []inventory.Service{{Protocol: "dns", Transport: "udp", Port: 53, Role: "server", Source: "s"}}}}}
+	if err := Classify(inv, builtinSet(t)); err != nil {
+		t.Fatal(err)
+	}
+	a := &inv.Assets[0]
+	if a.DeviceType != "network_device" || a.PurdueLevel != nil {
+		t.Errorf("router: %s level %v, decisions %+v", a.DeviceType, a.PurdueLevel, a.Decisions)
+	}
+	for _, d := range a.Decisions {
+		if d.Rule == "it-dns-server" && d.Won {
+			t.Errorf("losing rule's decision marked won: %+v", d)
+		}
+	}
+}

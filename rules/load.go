@@ -104,9 +104,9 @@ func Parse(name string, data []byte, origin string) ([]*Rule, error) {
 			break
 		}
 		if err != nil {
-			l := AsErrorList(err)
-			l.SetFile(name)
-			return nil, append(errs, l...)
+			errs = append(errs, AsErrorList(err)...)
+			errs.SetFile(name)
+			return nil, errs
 		}
 		if len(doc.Content) == 0 {
 			continue

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -178,5 +179,19 @@ func TestLooksLikeRuleFile(t *testing.T) {
 	}
 	if LooksLikeRuleFile([]byte("[1, 2")) {
 		t.Error("garbage taken for a rule")
+	}
+}
+
+func TestAliasBomb(t *testing.T) {
+	// 4^12 conditions after alias expansion from a 1 KB file.
+	var b strings.Builder
+	b.WriteString("a0: &a0 [{vendor: x}, {vendor: x}, {vendor: x}, {vendor: x}]\n")
+	for i := 1; i < 12; i++ {
+		fmt.Fprintf(&b, "a%d: &a%d [{any: *a%d}, {any: *a%d}, {any: *a%d}, {any: *a%d}]\n", i, i, i-1, i-1, i-1, i-1)
+	}
+	b.WriteString("id: bomb\nkind: classify\ntitle: t\nwhen: {any: *a11}\nset: {device_type: plc}\nbecause: b\n")
+	_, err := Parse("bomb.yaml", []byte(b.String()), OriginUser)
+	if err == nil || !strings.Contains(err.Error(), "document too large") {
+		t.Fatalf("err = %v", err)
 	}
 }

@@ -112,20 +112,39 @@ func DecodeStrict(n *yaml.Node, out any) ErrorList {
 	if v.Kind() != reflect.Pointer || v.IsNil() {
 		return ErrorList{{Msg: "decode: want a non-nil pointer"}}
 	}
-	var errs ErrorList
 	if n.Kind == yaml.DocumentNode {
 		if len(n.Content) == 0 {
 			return nil
 		}
 		n = n.Content[0]
 	}
-	decodeValue(n, v.Elem(), "", &errs)
-	return errs
+	st := &decState{}
+	decodeValue(n, v.Elem(), "", st)
+	return st.errs
+}
+
+// maxDecodeNodes bounds the nodes one document may expand to: YAML aliases
+// can make a small file expand exponentially ("billion laughs").
+const maxDecodeNodes = 200_000
+
+type decState struct {
+	errs  ErrorList
+	nodes int
+	over  bool
 }
 
 var nodeType = reflect.TypeOf(yaml.Node{})
 
-func decodeValue(n *yaml.Node, v reflect.Value, path string, errs *ErrorList) {
+func decodeValue(n *yaml.Node, v reflect.Value, path string, st *decState) {
+	errs := &st.errs
+	st.nodes++
+	if st.nodes > maxDecodeNodes {
+		if !st.over {
+			st.over = true
+			*errs = append(*errs, Errorf(n, "document too large: more than %d values after expanding aliases", maxDecodeNodes))
+		}
+		return
+	}
 	if n.Kind == yaml.AliasNode && n.Alias != nil {
 		n = n.Alias
 	}
@@ -160,7 +179,7 @@ func decodeValue(n *yaml.Node, v reflect.Value, path string, errs *ErrorList) {
 			return
 		}
 		nv := reflect.New(v.Type().Elem())
-		decodeValue(n, nv.Elem(), path, errs)
+		decodeValue(n, nv.Elem(), path, st)
 		v.Set(nv)
 	case reflect.Struct:
 		if isNull {
@@ -185,7 +204,7 @@ func decodeValue(n *yaml.Node, v reflect.Value, path string, errs *ErrorList) {
 				continue
 			}
 			seen[name] = true
-			decodeValue(val, v.FieldByIndex(idx), joinPath(path, name), errs)
+			decodeValue(val, v.FieldByIndex(idx), joinPath(path, name), st)
 		}
 	case reflect.Slice:
 		if isNull {
@@ -196,7 +215,7 @@ func decodeValue(n *yaml.Node, v reflect.Value, path string, errs *ErrorList) {
 			// One scalar where a list of scalars is wanted.
 			if n.Kind == yaml.ScalarNode && isScalarKind(elem) {
 				ev := reflect.New(elem).Elem()
-				decodeValue(n, ev, path, errs)
+				decodeValue(n, ev, path, st)
 				v.Set(reflect.Append(reflect.MakeSlice(v.Type(), 0, 1), ev))
 				return
 			}
@@ -205,7 +224,7 @@ func decodeValue(n *yaml.Node, v reflect.Value, path string, errs *ErrorList) {
 		}
 		s := reflect.MakeSlice(v.Type(), len(n.Content), len(n.Content))
 		for i, c := range n.Content {
-			decodeValue(c, s.Index(i), path+"["+strconv.Itoa(i)+"]", errs)
+			decodeValue(c, s.Index(i), path+"["+strconv.Itoa(i)+"]", st)
 		}
 		v.Set(s)
 	case reflect.Map:
@@ -229,7 +248,7 @@ func decodeValue(n *yaml.Node, v reflect.Value, path string, errs *ErrorList) {
 				continue
 			}
 			ev := reflect.New(v.Type().Elem()).Elem()
-			decodeValue(val, ev, joinPath(path, k.Value), errs)
+			decodeValue(val, ev, joinPath(path, k.Value), st)
 			m.SetMapIndex(kv, ev)
 		}
 		v.Set(m)
