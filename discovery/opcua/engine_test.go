@@ -25,5 +25,32 @@ func engineCapture(t *testing.T, path string) []discovery.Observation {
 	if st := e.Stats(); st.DissectorErrors > 0 {
 		t.Logf("engine: %d dissector errors", st.DissectorErrors)
 	}
+	checkObs(t, obs)
 	return obs
+}
+
+// checkObs holds every observation to the conventions: a protocol, frame
+// evidence, an asset, no control characters, and for operations a class.
+func checkObs(t *testing.T, obs []discovery.Observation) {
+	t.Helper()
+	bad := 0
+	for _, o := range obs {
+		ok := (o.Protocol != "" || o.Kind == discovery.KindHost) && o.Evidence.Frame != 0 && !o.Asset.IsZero()
+		for _, s := range []string{o.Key, o.Value, o.Role, o.Protocol, o.Op.Name} {
+			for _, c := range s {
+				if c < 0x20 || c == 0x7f {
+					ok = false
+				}
+			}
+		}
+		if o.Kind == discovery.KindOperation && (o.Op.Class == "" || o.Op.Name == "") {
+			ok = false
+		}
+		if !ok && bad < 5 {
+			t.Errorf("bad observation: %+v", o)
+		}
+		if !ok {
+			bad++
+		}
+	}
 }
