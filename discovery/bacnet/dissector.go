@@ -202,7 +202,10 @@ func (d *Dissector) npdu(m *msg, b []byte) error {
 			}
 		case s == SvcWhoIs || s == SvcWhoHas:
 			d.service(m, m.src, m.dstPort, "client")
-			if m.dstUnicast {
+			// Who-Is/Who-Has to x.x.x.255 is a directed broadcast sent
+			// through a router (bacnet_example.pcap frame 1243: unicast MAC,
+			// IP 172.20.32.255): no peer.
+			if m.dstUnicast && !(m.dst.IP.Is4() && m.dst.IP.As4()[3] == 255) {
 				d.op(m, m.src, m.dst, int(s)|0x200, s.String(), s.Class())
 			}
 		default:
