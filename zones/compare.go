@@ -100,6 +100,7 @@ func selectorMatches(mm *MemberMatch, a *inventory.Asset) bool {
 func Assign(designed *Model, inv *inventory.Inventory) (zoneOf map[string]string, outside []string, ambiguous map[string][]string) {
 	zoneOf = map[string]string{}
 	ambiguous = map[string][]string{}
+	var pending []*inventory.Asset
 	for i := range inv.Assets {
 		a := &inv.Assets[i]
 		best, bestZones := 0.0, []string(nil)
@@ -120,13 +121,23 @@ func Assign(designed *Model, inv *inventory.Inventory) (zoneOf map[string]string
 			}
 		}
 		if len(bestZones) == 0 {
-			outside = append(outside, a.ID)
+			pending = append(pending, a)
 			continue
 		}
 		zoneOf[a.ID] = bestZones[0]
 		if len(bestZones) > 1 {
 			ambiguous[a.ID] = bestZones
 		}
+	}
+	// A device reachable only through a gateway (a BACnet device behind a
+	// BACnet router, a Modbus unit behind a gateway) has no address a
+	// membership can name: it sits in its gateway's zone.
+	for _, a := range pending {
+		if z, ok := zoneOf[a.Via]; ok && len(a.IPs) == 0 && len(a.MACs) == 0 {
+			zoneOf[a.ID] = z
+			continue
+		}
+		outside = append(outside, a.ID)
 	}
 	return zoneOf, outside, ambiguous
 }
@@ -265,6 +276,9 @@ func describeAsset(a *inventory.Asset) string {
 		return "?"
 	}
 	parts := []string{a.ID}
+	if len(a.IPs) == 0 && len(a.MACs) == 0 && a.Key != "" {
+		parts = append(parts, a.Key)
+	}
 	if len(a.IPs) > 0 {
 		parts = append(parts, a.IPs[0])
 	}

@@ -394,3 +394,44 @@ func TestDiff(t *testing.T) {
 		t.Errorf("identical inventories differ: %+v %v", same, err)
 	}
 }
+
+func TestGatewayDeviceJoinsGatewayZone(t *testing.T) {
+	designed, err := ParseModel("m.yaml", []byte(designedYAML))
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv := plant()
+	inv.Assets = append(inv.Assets, inventory.Asset{ID: "behind", Key: "ip:10.10.10.11|bacnet:net=5,adr=0a", Via: "plc11"},
+		inventory.Asset{ID: "lost", Key: "ip:10.99.0.1|bacnet:net=5,adr=0b", Via: "nobody"})
+	zoneOf, outside, _ := Assign(designed, inv)
+	if zoneOf["behind"] != "control" {
+		t.Errorf("device behind plc11 in %q, want control", zoneOf["behind"])
+	}
+	if !contains(outside, "lost") {
+		t.Errorf("device behind an unknown gateway should be outside: %v", outside)
+	}
+	// Derive puts it on its gateway's network too.
+	rs := ruleSet(t)
+	_ = rules.Classify(inv, rs)
+	m, _ := Derive(inv, rs, Options{})
+	if m.ZoneOf()["behind"] != m.ZoneOf()["plc11"] {
+		t.Errorf("derived: behind in %q, gateway in %q", m.ZoneOf()["behind"], m.ZoneOf()["plc11"])
+	}
+}
+
+func TestCellsSameLAN(t *testing.T) {
+	// Two HMIs on one LAN polling disjoint PLCs: one cell (the LAN is one
+	// supervisory zone that reaches every controller).
+	inv := &inventory.Inventory{Assets: []inventory.Asset{
+		asset("p01", "10.0.0.1", "10"), asset("p02", "10.0.0.2", "10"), asset("h01", "10.0.1.1", "11"), asset("h02", "10.0.1.2", "11"),
+	}, Communications: []inventory.Communication{cm("h01", "p01", "modbus", 502), cm("h02", "p02", "modbus", 502)}}
+	for i := range inv.Assets[:2] {
+		inv.Assets[i].Services = []inventory.Service{{Protocol: "modbus", Transport: "tcp", Port: 502, Role: "server"}}
+	}
+	rs := ruleSet(t)
+	_ = rules.Classify(inv, rs)
+	m, _ := Derive(inv, rs, Options{})
+	if z := m.Zone("control-vlan10"); z == nil || len(z.Assets) != 2 {
+		t.Errorf("want one control zone with both PLCs: %+v", m.Zones)
+	}
+}
