@@ -36,23 +36,38 @@ type facts struct {
 }
 
 func (f *facts) fresh(t time.Time, e discovery.Endpoint, key, value string) bool {
+	return f.freshBytes(t, e, key, []byte(value), false)
+}
+
+// freshBytes is fresh on a raw value (ASCII case folded when fold is set),
+// so that a repeated fact is dropped before anything is allocated for it.
+func (f *facts) freshBytes(t time.Time, e discovery.Endpoint, key string, value []byte, fold bool) bool {
 	if f.m == nil {
 		f.m = map[uint64]time.Time{}
 	}
 	h := uint64(14695981039346656037)
-	mix := func(b []byte) {
-		for _, c := range b {
-			h ^= uint64(c)
-			h *= 1099511628211
-		}
-		h ^= 0xff
+	add := func(c byte) {
+		h ^= uint64(c)
 		h *= 1099511628211
 	}
 	ip := e.IP.As16()
-	mix(ip[:])
-	mix(e.MAC[:])
-	mix([]byte(key))
-	mix([]byte(value))
+	for _, c := range ip {
+		add(c)
+	}
+	for _, c := range e.MAC {
+		add(c)
+	}
+	add(0xff)
+	for i := 0; i < len(key); i++ {
+		add(key[i])
+	}
+	add(0xff)
+	for _, c := range value {
+		if fold && c >= 'A' && c <= 'Z' {
+			c += 32
+		}
+		add(c)
+	}
 	if at, ok := f.m[h]; ok && t.Sub(at) < reemit && !t.Before(at) {
 		return false
 	}
@@ -287,10 +302,10 @@ func (d *Dissector) message(msg []byte, pkt *discovery.PacketInfo, emit discover
 			continue
 		}
 		e := discovery.Endpoint{IP: ip}
-		v := lowerName(name)
-		if !d.facts.fresh(pkt.Time, e, "dns.name", v) {
+		if !d.facts.freshBytes(pkt.Time, e, "dns.name", name, true) {
 			continue
 		}
+		v := lowerName(name)
 		a := pkt.Obs(discovery.KindAttribute, e)
 		a.Protocol, a.Transport, a.Port = "dns", transport, Port
 		a.Key, a.Value, a.Confidence = "dns.name", v, 0.6
@@ -538,8 +553,11 @@ func (d *NBNSDissector) name(pkt *discovery.PacketInfo, emit discovery.Emit, e d
 	default:
 		return
 	}
+	if len(name) == 0 || !d.facts.freshBytes(pkt.Time, e, key, name, false) {
+		return
+	}
 	v := wirestr.Clean(name)
-	if v == "" || !d.facts.fresh(pkt.Time, e, key, v) {
+	if v == "" {
 		return
 	}
 	a := pkt.Obs(discovery.KindAttribute, e)
