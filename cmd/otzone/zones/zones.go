@@ -204,12 +204,12 @@ func writeTable(ios *cmdutil.IOStreams, m *zones.Model, inv *inventory.Inventory
 	}
 	section(fmt.Sprintf("CONDUITS (%d)", len(m.Conduits)))
 	tp = cmdutil.NewTablePrinter(ios)
-	tp.Header("ID", "ZONES", "PROTOCOLS", "COMMS", "INITIATED BY", "ENCRYPTED", "WRITE/PROGRAM/CONTROL", "DECLARED")
+	tp.Header("ID", "COMMS", "ENCRYPTED", "W/P/C", "DECLARED", "INITIATED BY", "PROTOCOLS")
 	tp.Fixed(0)
 	for _, c := range m.Conduits {
 		ops := fmt.Sprintf("%d/%d/%d", c.Operations["write"], c.Operations["program"], c.Operations["control"])
-		row(tp, "conduit", c.ID, c.Zones[0]+" <-> "+c.Zones[1], strings.Join(c.Protocols, ","), strconv.Itoa(c.Communications),
-			strings.Join(c.Initiators, ","), yesNo(c.Encrypted), ops, yesNo(c.Declared))
+		row(tp, "conduit", c.ID, strconv.Itoa(c.Communications), yesNo(c.Encrypted), ops, yesNo(c.Declared),
+			strings.Join(c.Initiators, ","), strings.Join(c.Protocols, ","))
 	}
 	if err := tp.Render(); err != nil {
 		return err
@@ -221,8 +221,19 @@ func writeTable(ios *cmdutil.IOStreams, m *zones.Model, inv *inventory.Inventory
 		fmt.Fprintln(ios.Out)
 	}
 	section(fmt.Sprintf("VIOLATIONS (%d)", len(m.Violations)))
+	if tty {
+		// A detail is a sentence: on a terminal it gets its own line.
+		for _, v := range m.Violations {
+			fmt.Fprintf(ios.Out, "%s  %s\n", v.Kind, cmdutil.EscapeTerminal(v.Detail))
+			if len(v.Communications) > 0 {
+				c := v.Communications[0]
+				fmt.Fprintf(ios.Out, "    e.g. %s -> %s %s/%d  %s\n", cmdutil.EscapeTerminal(names[c.Client]), cmdutil.EscapeTerminal(names[c.Server]),
+					cmdutil.EscapeTerminal(c.Protocol), c.Port, cmdutil.EscapeTerminal(c.Evidence))
+			}
+		}
+		return nil
+	}
 	tp = cmdutil.NewTablePrinter(ios)
-	tp.Header("KIND", "COMMS", "FIRST EVIDENCE", "DETAIL")
 	for _, v := range m.Violations {
 		ev := ""
 		if len(v.Communications) > 0 {

@@ -74,7 +74,7 @@ func TestListRun(t *testing.T) {
 	}
 	want := "zone\tsupervisory-vlan20\tsupervisory\t2\t1\t2221222\tno\thmi-1\n" +
 		"zone\tcontrol-vlan10\tcontrol\t1\t1\t2221222\tno\t10.10.10.11\n" +
-		"conduit\tcontrol-vlan10--supervisory-vlan20\tcontrol-vlan10 <-> supervisory-vlan20\tmodbus\t1\tsupervisory-vlan20\tno\t2/0/0\tno\n"
+		"conduit\tcontrol-vlan10--supervisory-vlan20\t1\tno\t2/0/0\tno\tsupervisory-vlan20\tmodbus\n"
 	if out.String() != want {
 		t.Errorf("table:\n%s\nwant:\n%s", out.String(), want)
 	}
