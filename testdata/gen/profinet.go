@@ -8,11 +8,11 @@ import (
 
 // PROFINET on the control VLAN: the S7 PLC (IO controller) identifies the
 // IO device by DCP, the device answers with its identity (Siemens ET 200SP
-// values: vendor 0x002A, device 0x0313), the EWS renames the device with a
-// DCP Set NameOfStation (a configuration change), the controller connects
-// over PN-IO CM (DCE/RPC, UDP 34964) and then the two exchange cyclic RT
-// data. Layouts follow ../shared/pcaps/profinet (mixed_1 frames 464/466,
-// device frame 1).
+// values: vendor 0x002A, device 0x0313), the controller assigns the
+// device's IP suite with a DCP Set (as controllers do at start-up: a
+// configuration change the inventory records), connects over PN-IO CM
+// (DCE/RPC, UDP 34964) and then the two exchange cyclic RT data. Layouts
+// follow ../shared/pcaps/profinet (mixed_1 frames 464/466, device frame 1).
 func init() {
 	register("50-profinet", func(p *Plant) {
 		dcpMcast := mac("01:0e:cf:00:00:00")
@@ -29,10 +29,11 @@ func init() {
 		}
 		p.Ether(PNDevice.MAC, PLCS7.MAC, 10, ethPN, pnDCP(0xFEFF, 5, 1, 0x1001, ident, true))
 		p.Advance(200)
-		// The engineering workstation renames the device (config change).
-		p.Ether(EWS.MAC, PNDevice.MAC, 10, ethPN, pnDCP(0xFEFD, 4, 0, 0x2001, []pnBlock{{2, 2, []byte("pump-station-7")}}, true))
+		// The controller sets the device's IP suite (config change).
+		suite := append(append(append([]byte(nil), PNDevice.IP...), 255, 255, 255, 0), 10, 10, 10, 1)
+		p.Ether(PLCS7.MAC, PNDevice.MAC, 10, ethPN, pnDCP(0xFEFD, 4, 0, 0x2001, []pnBlock{{1, 2, suite}}, true))
 		p.Advance(2)
-		p.Ether(PNDevice.MAC, EWS.MAC, 10, ethPN, pnDCP(0xFEFD, 4, 1, 0x2001, []pnBlock{{5, 4, []byte{2, 2, 0}}}, false))
+		p.Ether(PNDevice.MAC, PLCS7.MAC, 10, ethPN, pnDCP(0xFEFD, 4, 1, 0x2001, []pnBlock{{5, 4, []byte{1, 2, 0}}}, false))
 		p.Advance(500)
 		// PN-IO CM Connect request (controller -> device:34964) and response.
 		cport := p.EphemeralPort()
@@ -61,7 +62,7 @@ func pnDCP(frameID uint16, service, typ byte, xid uint32, blocks []pnBlock, info
 		body := b.data
 		if info {
 			body = append([]byte{0, 0}, body...)
-			if b.opt == 2 && b.sub == 2 && typ == 0 {
+			if service == 4 && typ == 0 {
 				body[1] = 1 // BlockQualifier: save permanently
 			}
 		}
