@@ -55,6 +55,9 @@ func (d *Dissector) Detect(data []byte, _ *discovery.PacketInfo) discovery.Verdi
 // flowState tracks what a flow has already reported.
 type flowState struct {
 	client, server, comm, version, defaultComm bool
+	// identity hashes the system-group values last reported, so that a
+	// manager polling every minute does not repeat them.
+	identity uint64
 }
 
 func defaultCommunity(c []byte) bool {
@@ -163,6 +166,21 @@ func (d *Dissector) Datagram(data []byte, pkt *discovery.PacketInfo, emit discov
 	if m.ErrorStatus != 0 {
 		return nil
 	}
+	h := uint64(14695981039346656037)
+	for _, vb := range m.VarBinds[:m.NumVarBinds] {
+		if identityOID(vb.Name) {
+			for _, part := range [][]byte{vb.Name, {vb.ValueTag}, vb.Value} {
+				for _, c := range part {
+					h ^= uint64(c)
+					h *= 1099511628211
+				}
+			}
+		}
+	}
+	if h == st.identity {
+		return nil
+	}
+	st.identity = h
 	for _, vb := range m.VarBinds[:m.NumVarBinds] {
 		switch {
 		case bytes.Equal(vb.Name, oidSysDescr) && vb.ValueTag == 0x04:
@@ -189,4 +207,8 @@ func boolString(b bool) string {
 		return "true"
 	}
 	return "false"
+}
+
+func identityOID(name []byte) bool {
+	return bytes.Equal(name, oidSysDescr) || bytes.Equal(name, oidSysName) || bytes.Equal(name, oidSysLocation) || bytes.Equal(name, oidSysObjectID)
 }

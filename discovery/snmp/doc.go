@@ -22,6 +22,9 @@
 //	                 snmp.community_default=true when it answered a default community
 //	                 without error, snmp.engine_id (v3 authoritative engine id, hex)
 //
+// System-group values are reported again on a flow only when they change
+// (a manager polling every minute repeats them).
+//
 // Privacy: the community string and the v3 user name are never stored; only
 // whether the community is a well-known default.
 //
