@@ -3,6 +3,7 @@ package http
 import (
 	"bytes"
 	"fmt"
+	"net/netip"
 
 	"github.com/otzone/otzone/discovery"
 	"github.com/otzone/otzone/discovery/internal/wirestr"
@@ -197,7 +198,13 @@ func (s *stream) head(pdu []byte, pkt *discovery.PacketInfo, emit discovery.Emit
 			}
 		}
 		attr(client, &s.ua, "http.user_agent", h.UserAgent, 0.7)
-		attr(server, &s.host, "http.host", h.Host, 0.6)
+		if !s.host && len(h.Host) > 0 {
+			if ipLiteral(h.Host) {
+				s.host = true
+			} else {
+				attr(server, &s.host, "http.host", h.Host, 0.6)
+			}
+		}
 		o := base(discovery.KindOperation, client)
 		o.Peer = server
 		o.Op = discovery.Operation{Code: int(h.Method), Name: h.Method.String(), Class: discovery.OpOther}
@@ -273,4 +280,15 @@ func (s *stream) scan(d *direction, b []byte, pkt *discovery.PacketInfo, emit di
 	if len(s.body) >= maxTitleScan {
 		d.capture, s.body = false, nil
 	}
+}
+
+// ipLiteral reports whether a Host header is an address ("10.0.0.5",
+// "10.0.0.5:8080", "[fd00::1]:80"): it names nothing the inventory lacks.
+func ipLiteral(host []byte) bool {
+	h := string(host)
+	if ap, err := netip.ParseAddrPort(h); err == nil && ap.Addr().IsValid() {
+		return true
+	}
+	_, err := netip.ParseAddr(h)
+	return err == nil
 }

@@ -16,7 +16,8 @@
 //	attribute       http.server      Server header, on the server (0.8)
 //	                http.title       HTML <title> of a 200 page, on the server (0.7);
 //	                                 device web UIs name the product here
-//	                http.host        Host header the client used, on the server (0.6)
+//	                http.host        Host header the client used, on the server (0.6),
+//	                                 unless it is an IP address literal
 //	                http.user_agent  User-Agent, on the client (0.7)
 //	operation       per request: get, head, options (read); post, put, patch,
 //	                delete (write); connect, trace, other (other). Code is the

@@ -31,7 +31,7 @@ func TestFixture(t *testing.T) {
 	}{
 		{plc, "http.server", []string{"Boa/0.94.14rc21"}},
 		{plc, "http.title", []string{"SIMATIC 1500 - PLC_Line3"}},
-		{plc, "http.host", []string{"10.10.10.13"}},
+		{plc, "http.host", nil}, // Host: 10.10.10.13 is an address, not a name
 		{hmi, "http.user_agent", []string{"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36"}},
 		{gw, "http.server", []string{"nginx/1.18.0"}},
 		{gw, "http.host", []string{"gw-line3:8080"}},
