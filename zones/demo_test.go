@@ -82,3 +82,47 @@ func TestDemoGolden(t *testing.T) {
 		t.Errorf("zones of the demo plant differ from %s (go test ./zones -run DemoGolden -update after checking):\n%s", golden, got)
 	}
 }
+
+// TestDemoSubset checks what must hold however the demo plant grows (the
+// hosts of testdata/gen/plant.go): controllers in the VLAN 10 control zone,
+// HMI/EWS/SCADA in VLAN 20, the historian in VLAN 30, and the engineering
+// station's S7 program download crossing the control/supervisory conduit.
+func TestDemoSubset(t *testing.T) {
+	inv, rs := demoInventory(t)
+	m, err := zones.Derive(inv, rs, zones.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	zoneOfIP := map[string]string{}
+	zoneOf := m.ZoneOf()
+	for _, a := range inv.Assets {
+		for _, ip := range a.IPs {
+			zoneOfIP[ip] = zoneOf[a.ID]
+		}
+	}
+	for ip, want := range map[string]string{
+		"10.10.10.11": "control-vlan10", "10.10.10.12": "control-vlan10", "10.10.10.13": "control-vlan10", "10.10.10.14": "control-vlan10",
+		"10.10.20.21": "supervisory-vlan20", "10.10.20.22": "supervisory-vlan20", "10.10.20.23": "supervisory-vlan20",
+		"10.10.30.31": "operations-vlan30",
+	} {
+		if zoneOfIP[ip] != want {
+			t.Errorf("%s in zone %q, want %q", ip, zoneOfIP[ip], want)
+		}
+	}
+	c := m.Conduit("control-vlan10--supervisory-vlan20")
+	if c == nil {
+		t.Fatalf("no control/supervisory conduit: %+v", m.Conduits)
+	}
+	if c.Operations["program"] == 0 || c.Encrypted || !contains(c.Protocols, "s7comm") || !contains(c.Initiators, "supervisory-vlan20") {
+		t.Errorf("control/supervisory conduit: %+v", c)
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
