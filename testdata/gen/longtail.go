@@ -22,6 +22,9 @@ var PMU = host("pmu-1", "00:30:a7:10:00:50", "10.10.10.50", 10)
 // KNXRouter is the building's KNX IP router (line coupler 1.1.0).
 var KNXRouter = host("knx-ip-router", "00:24:6d:10:00:60", "10.10.10.60", 10)
 
+// HARTGateway is a WirelessHART gateway serving HART-IP.
+var HARTGateway = host("hart-gateway", "00:0f:0f:10:00:70", "10.10.10.70", 10)
+
 // GPSClock is the substation's PTP grandmaster (IEC 61850-9-3 power profile).
 var GPSClock = host("gps-clock", "00:1b:19:10:00:30", "10.10.10.30", 10)
 
@@ -317,5 +320,77 @@ func init() {
 		// Routing indication: sensor 1.1.20 writes group 2/1/1 = 21.5 degC (DPT 9.001).
 		ri := []byte{0x29, 0x00, 0xbc, 0xd0, 0x11, 0x14, 0x11, 0x01, 0x03, 0x00, 0x80, 0x0c, 0x33}
 		p.UDP(KNXRouter, mcast, 3671, 3671, knxFrame(0x0530, ri))
+	})
+}
+
+// hartPDU builds a HART token-passing PDU: delimiter, address, command,
+// byte count, data, XOR check byte (HCF_SPEC-081).
+func hartPDU(delim byte, addr []byte, cmd byte, data []byte) []byte {
+	b := append([]byte{delim}, addr...)
+	b = append(b, cmd, byte(len(data)))
+	b = append(b, data...)
+	var x byte
+	for _, v := range b {
+		x ^= v
+	}
+	return append(b, x)
+}
+
+func hartIP(typ, id byte, seq uint16, body []byte) []byte {
+	b := []byte{0x01, typ, id, 0x00, byte(seq >> 8), byte(seq), 0, 0}
+	b = append(b, body...)
+	binary.BigEndian.PutUint16(b[6:], uint16(len(b)))
+	return b
+}
+
+// packASCII encodes HART packed ASCII (6 bits a character), padding with spaces.
+func packASCII(s string, n int) []byte {
+	c := make([]byte, n*4/3)
+	for i := range c {
+		c[i] = ' '
+	}
+	copy(c, s)
+	out := make([]byte, 0, n)
+	for i := 0; i+3 < len(c)+1; i += 4 {
+		v := uint32(c[i]&0x3f)<<18 | uint32(c[i+1]&0x3f)<<12 | uint32(c[i+2]&0x3f)<<6 | uint32(c[i+3]&0x3f)
+		out = append(out, byte(v>>16), byte(v>>8), byte(v))
+	}
+	return out
+}
+
+func init() {
+	// HART-IP: asset management software on the engineering workstation
+	// opens a session with the WirelessHART gateway, identifies it (command
+	// 0, short address 0), reads a wireless transmitter's long tag and tag
+	// and descriptor through it (long address), then re-ranges it (35).
+	register("55-hartip", func(p *Plant) {
+		const cport = 50112
+		seq := uint16(0)
+		ex := func(req, resp []byte) {
+			seq++
+			p.UDP(EWS, HARTGateway, cport, 5094, hartIP(0, 3, seq, req))
+			p.Advance(8)
+			p.UDP(HARTGateway, EWS, 5094, cport, hartIP(1, 3, seq, resp))
+			p.Advance(60)
+		}
+		p.UDP(EWS, HARTGateway, cport, 5094, hartIP(0, 0, 0, []byte{0x01, 0x00, 0x00, 0xea, 0x60})) // primary master, 60 s
+		p.Advance(5)
+		p.UDP(HARTGateway, EWS, 5094, cport, hartIP(1, 0, 0, []byte{0x01, 0x00, 0x00, 0xea, 0x60}))
+		p.Advance(50)
+		// Command 0 to the gateway (short address 0): HART 7 identity,
+		// expanded device type 0x2680, device id 0x0a1b2c, manufacturer 0x0026.
+		gwID := []byte{254, 0x26, 0x80, 5, 7, 4, 3, 0x20 | 0x01, 0x00, 0x0a, 0x1b, 0x2c, 5, 4, 0x00, 0x03, 0x00, 0x00, 0x26, 0x00, 0x26, 0x81}
+		ex(hartPDU(0x02, []byte{0x80}, 0, nil), hartPDU(0x06, []byte{0x80}, 0, append([]byte{0x00, 0x00}, gwID...)))
+		// The transmitter behind the gateway: long address (primary master
+		// bit, expanded device type 0x2675, device id 0x3e1f07).
+		long := []byte{0x80 | 0x26, 0x75, 0x3e, 0x1f, 0x07}
+		tag := append([]byte("FT-101 FEED FLOW"), make([]byte, 16)...)
+		ex(hartPDU(0x82, long, 20, nil), hartPDU(0x86, long, 20, append([]byte{0x00, 0x00}, tag...)))
+		td := append(packASCII("FT101", 6), packASCII("FEED FLOW", 12)...)
+		td = append(td, 15, 1, 126) // date 15/01/2026
+		ex(hartPDU(0x82, long, 13, nil), hartPDU(0x86, long, 13, append([]byte{0x00, 0x00}, td...)))
+		// Command 35: write PV range values, units m3/h (19), 0..250.
+		rng := []byte{19, 0x43, 0x7a, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00}
+		ex(hartPDU(0x82, long, 35, rng), hartPDU(0x86, long, 35, append([]byte{0x00, 0x00}, rng...)))
 	})
 }
