@@ -276,3 +276,41 @@ func TestLevelFollowsWinningType(t *testing.T) {
 		}
 	}
 }
+
+func TestIdentityRules(t *testing.T) {
+	at := func(k, v string) inventory.Attribute { return inventory.Attribute{Key: k, Value: v, Source: "pcap:x#frame=1"} }
+	tests := []struct {
+		attrs []inventory.Attribute
+		host  string
+		want  string
+	}{
+		{[]inventory.Attribute{at("snmp.sys_descr", "FortiGate-60F v7.2.5,build1517")}, "", "firewall"},
+		{[]inventory.Attribute{at("lldp.system_description", "Cisco IOS Software, IE4000 Software")}, "", "network_device"},
+		{[]inventory.Attribute{at("cdp.capabilities", "switch,igmp")}, "", "network_device"},
+		// A BIOS string or a studio name is not network equipment.
+		{[]inventory.Attribute{at("lldp.system_description", "Studio 5000 Logix Designer on Windows, BIOS 1.2")}, "", "unknown"},
+		{[]inventory.Attribute{at("lldp.system_description", "Siemens, SIMATIC S7, CPU315-2 PN/DP")}, "", "unknown"},
+		{nil, "fw-01", "firewall"},
+		{nil, "ews-03", "engineering_workstation"},
+		{[]inventory.Attribute{at("enip.device_type", "24")}, "", "hmi"},
+		{[]inventory.Attribute{at("enip.device_type", "14"), at("enip.product_name", "1756-L61/B LOGIX5561")}, "", "plc"},
+		{[]inventory.Attribute{at("enip.device_type", "7")}, "", "io_device"},
+		{[]inventory.Attribute{at("profinet.device_role", "io-device,io-controller")}, "", "plc"},
+		{[]inventory.Attribute{at("profinet.device_role", "io-device,io-multidevice")}, "", "io_device"},
+		{[]inventory.Attribute{at("profinet.device_role", "io-supervisor")}, "", "engineering_workstation"},
+	}
+	rs := builtinSet(t)
+	for _, tt := range tests {
+		a := inventory.Asset{ID: "x", IPs: []string{"10.0.0.9"}, Attributes: tt.attrs}
+		if tt.host != "" {
+			a.Hostnames = []string{tt.host}
+		}
+		inv := &inventory.Inventory{Assets: []inventory.Asset{a}}
+		if err := Classify(inv, rs); err != nil {
+			t.Fatal(err)
+		}
+		if got := inv.Assets[0].DeviceType; got != tt.want {
+			t.Errorf("%v %q: %s, want %s", tt.attrs, tt.host, got, tt.want)
+		}
+	}
+}
