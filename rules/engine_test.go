@@ -278,7 +278,9 @@ func TestLevelFollowsWinningType(t *testing.T) {
 }
 
 func TestIdentityRules(t *testing.T) {
-	at := func(k, v string) inventory.Attribute { return inventory.Attribute{Key: k, Value: v, Source: "pcap:x#frame=1"} }
+	at := func(k, v string) inventory.Attribute {
+		return inventory.Attribute{Key: k, Value: v, Source: "pcap:x#frame=1"}
+	}
 	tests := []struct {
 		attrs []inventory.Attribute
 		host  string
