@@ -183,3 +183,33 @@ func BenchmarkParseHeader(b *testing.B) {
 		}
 	}
 }
+
+// TestRealCurl: testdata/real_curl.pcap (testdata/gen_real.sh: curl against
+// Python's http.server on loopback, captured by tcpdump). tshark reads:
+// frame 4 GET / (User-Agent curl/7.88.1, Host 127.0.0.2); frame 8 HTTP/1.0
+// 200 OK, Server "SimpleHTTP/0.6 Python/3.11.2", Content-Length 232, <title>
+// "Directory listing for /"; frame 16 GET /missing with Host
+// hmi-web.plant.local; frame 20 404 File not found.
+func TestRealCurl(t *testing.T) {
+	h := ittest.Run(t, testutil.ReadFrames(t, "testdata/real_curl.pcap"), "real_curl.pcap", New())
+	h.NoErrors()
+	h.CheckObservations()
+	const srv, cli = "127.0.0.2", "127.0.0.1"
+	checks := []struct {
+		who, key string
+		want     []string
+	}{
+		{srv, "http.server", []string{"SimpleHTTP/0.6 Python/3.11.2"}},
+		{srv, "http.title", []string{"Directory listing for /"}},
+		{srv, "http.host", []string{"hmi-web.plant.local"}},
+		{cli, "http.user_agent", []string{"curl/7.88.1"}},
+	}
+	for _, c := range checks {
+		if got := h.Attr(c.who, c.key); !slices.Equal(got, c.want) {
+			t.Errorf("%s %s = %q, want %q", c.who, c.key, got, c.want)
+		}
+	}
+	if got := h.Ops(cli); !slices.Equal(got, []string{"get/read"}) {
+		t.Errorf("ops %q", got)
+	}
+}
