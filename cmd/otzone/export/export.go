@@ -24,7 +24,10 @@ temporary file and renamed, so a failed export never leaves half a file).`,
 		},
 	}
 	// ---- Kinds: add yours here, one line each (keep alphabetical). ----
+	cmd.AddCommand(NewCmdAssessment(f, nil))
+	cmd.AddCommand(NewCmdDiagram(f, nil))
 	cmd.AddCommand(NewCmdInventory(f, nil))
+	cmd.AddCommand(NewCmdReport(f, nil))
 	cmd.AddCommand(NewCmdZones(f, nil))
 	// ---- end of kinds ----
 	return cmd

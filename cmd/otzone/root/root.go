@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	assessCmd "github.com/otzone/otzone/cmd/otzone/assess"
 	assetsCmd "github.com/otzone/otzone/cmd/otzone/assets"
 	"github.com/otzone/otzone/cmd/otzone/cmdutil"
 	diffCmd "github.com/otzone/otzone/cmd/otzone/diff"
@@ -69,6 +70,7 @@ or $OTZONE_DB).`,
 	cmd.SetErr(f.IOStreams.ErrOut)
 
 	// ---- Nouns: add yours here, one line each (keep alphabetical). ----
+	cmd.AddCommand(assessCmd.NewCmdAssess(f, nil))
 	cmd.AddCommand(assetsCmd.NewCmdAssets(f))
 	cmd.AddCommand(diffCmd.NewCmdDiff(f, nil))
 	cmd.AddCommand(exportCmd.NewCmdExport(f))
