@@ -90,3 +90,23 @@ func BenchmarkParseIdent(b *testing.B) {
 		}
 	}
 }
+
+// TestRealOpenSSH: testdata/real_openssh.pcap (testdata/gen_real.sh): the
+// real OpenSSH 9.2 client against a stub server on loopback. tshark reads:
+// frame 4 Client: Protocol (SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u6), sent
+// before the server's; frame 6 Server: Protocol (SSH-2.0-OpenSSH_8.9p1
+// Ubuntu-3ubuntu0.6); frame 8 Client: Key Exchange Init (1560 bytes).
+func TestRealOpenSSH(t *testing.T) {
+	h := ittest.Run(t, testutil.ReadFrames(t, "testdata/real_openssh.pcap"), "real_openssh.pcap", New())
+	h.NoErrors()
+	h.CheckObservations()
+	if got := h.Attr("127.0.0.1", "ssh.banner"); !slices.Equal(got, []string{"2.0-OpenSSH_9.2p1 Debian-2+deb12u6"}) {
+		t.Errorf("client banner %q", got)
+	}
+	if got := h.Attr("127.0.0.2", "ssh.banner"); !slices.Equal(got, []string{"2.0-OpenSSH_8.9p1 Ubuntu-3ubuntu0.6"}) {
+		t.Errorf("server banner %q", got)
+	}
+	if got := h.Services("127.0.0.2"); !slices.Equal(got, []string{"ssh/tcp/22/server"}) {
+		t.Errorf("services %q", got)
+	}
+}
