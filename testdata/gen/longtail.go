@@ -394,3 +394,24 @@ func init() {
 		ex(hartPDU(0x82, long, 35, rng), hartPDU(0x86, long, 35, append([]byte{0x00, 0x00}, rng...)))
 	})
 }
+
+func init() {
+	// Niagara Fox: Workbench on the HMI connects to the JACE (the BACnet
+	// controller's Niagara station) and both sides say hello, as in the
+	// exchanges nmap's fox-info.nse documents.
+	register("56-fox", func(p *Plant) {
+		k := p.TCP(HMI, BACnetCtl, 1911)
+		tz := "America/New_York;-18000000;3600000;02:00:00.000,wall,march,8,on or after,sunday,undefined;02:00:00.000,wall,november,1,on or after,sunday,undefined"
+		k.Exchange([]byte("fox a 1 -1 fox hello\n{\nfox.version=s:1.0\nid=i:1\nhostName=s:hmi-1\nhostAddress=s:10.10.20.21\n"+
+			"app.name=s:Workbench\napp.version=s:4.10.1.36\nvm.name=s:OpenJDK 64-Bit Server VM\nvm.version=s:11.0.14\n"+
+			"os.name=s:Windows 10\nos.version=s:10.0\nlang=s:en\ntimeZone=s:"+tz+"\n};;\n"),
+			[]byte("fox a 0 -1 fox hello\n{\nfox.version=s:1.0\nid=i:171\nhostName=s:10.10.10.15\nhostAddress=s:10.10.10.15\n"+
+				"app.name=s:Station\napp.version=s:4.10.1.36\nvm.name=s:Java HotSpot(TM) Embedded Client VM\nvm.version=s:25.181-b13\n"+
+				"os.name=s:QNX\nos.version=s:6.5.0\nstation.name=s:JACE_BLDG_A\nlang=s:en\ntimeZone=s:"+tz+"\n"+
+				"hostId=s:Qnx-TITN-0000-1BD7-02C4\nvmUuid=s:5b8e0c1a-2f7d-4b1e-9c3a-6d2f8e4a1b07\nbrandId=s:vykon\n"+
+				"sysInfo=o:bog 61[<bog version=\"1.0\">\n<p m=\"b=baja\" t=\"b:Facets\" v=\"\"/>\n</bog>\n]\n"+
+				"authAgentTypeSpecs=s:fox:FoxUsernamePasswordAuthAgent\n};;\n"))
+		k.Exchange([]byte("fox a 2 -1 fox challenge\n{\nusername=s:operator\n};;\n"), []byte("fox a 1 2 fox challenge\n{\nnonce=s:b5b3a1e0c41d9f22\n};;\n"))
+		k.Close()
+	})
+}
