@@ -501,6 +501,25 @@ func TestEncapsulations(t *testing.T) {
 		}
 		return append(h, innerVLAN...)
 	}
+	// GRE with checksum and key present (RFC 2784/2890): 12-byte header.
+	greCK := func(body []byte) []byte {
+		b := gre(layers.EthernetTypeTransparentEthernetBridging, false, body)
+		// Rebuild the GRE header by hand: flags C|K, protocol 0x6558, checksum+reserved, key.
+		hdr := []byte{0xa0, 0x00, 0x65, 0x58, 0, 0, 0, 0, 0, 0, 0, 42}
+		out := append(append(append([]byte{}, b[:14+20]...), hdr...), body...)
+		binary.BigEndian.PutUint16(out[14+2:], uint16(20+len(hdr)+len(body)))
+		return out
+	}
+	// IPv6 with a hop-by-hop and a destination-options header before TCP.
+	v6ext := func() []byte {
+		// TCP header and payload; the engine does not verify checksums.
+		tcp := serialize(v6[1:]...)
+		ip := serialize(&layers.IPv6{Version: 6, HopLimit: 64, NextHeader: 0, SrcIP: netip.MustParseAddr(cli6.ip).AsSlice(), DstIP: netip.MustParseAddr(srv6.ip).AsSlice()}, gopacket.Payload(nil))
+		ext := []byte{60, 0, 1, 4, 0, 0, 0, 0, 6, 0, 1, 4, 0, 0, 0, 0} // HBH -> DSTOPT -> TCP, PadN
+		body := append(ext, tcp...)
+		binary.BigEndian.PutUint16(ip[4:], uint16(len(body)))
+		return append(ip[:40], body...)
+	}
 	vxlan := ether(outerS, outerD, ipUDP(ep{outerS.mac, outerS.ip, 50000}, outerD,
 		serialize(&layers.VXLAN{ValidIDFlag: true, VNI: 100}, gopacket.Payload(inner))))
 	sll := func(pkttype uint16) []byte {
@@ -541,6 +560,8 @@ func TestEncapsulations(t *testing.T) {
 		{"qinq", layers.LinkTypeEthernet, tcpEth(cli, srv, 1, 1, fACK, payload, 100, 200, 42), withMAC[:1], "42"},
 		{"gre teb", layers.LinkTypeEthernet, gre(layers.EthernetTypeTransparentEthernetBridging, false, inner), withMAC[:1], ""},
 		{"gre ip", layers.LinkTypeEthernet, gre(layers.EthernetTypeIPv4, false, rawV4), noMAC, ""},
+		{"gre checksum and key", layers.LinkTypeEthernet, greCK(inner), withMAC[:1], ""},
+		{"ipv6 extension headers", layers.LinkTypeRaw, v6ext(), []string{"fd00::10"}, ""},
 		{"erspan I", layers.LinkTypeEthernet, gre(layers.EthernetTypeERSPAN, false, innerVLAN), withMAC[:1], "42"},
 		{"erspan II", layers.LinkTypeEthernet, gre(layers.EthernetTypeERSPAN, true, erspan2), withMAC[:1], "42"},
 		{"erspan III", layers.LinkTypeEthernet, gre(0x22eb, true, erspan3(false)), withMAC[:1], "42"},
@@ -602,16 +623,29 @@ func TestFragmentsAndMalformed(t *testing.T) {
 		binary.BigEndian.PutUint16(b[14+6:], v)
 		return b
 	}
+	// IPv6 fragment header (RFC 8200 §4.5): next header TCP, offset/M.
+	frag6 := func(off uint16, m bool) []byte {
+		b := ether(cli6, srv6, ipTCP(cli6, srv6, 1, 1, fACK, pdu("frag6")))
+		v := off &^ 7
+		if m {
+			v |= 1
+		}
+		fh := []byte{6, 0, byte(v >> 8), byte(v), 0, 0, 0, 9}
+		out := append(append(append([]byte{}, b[:14+40]...), fh...), b[14+40:]...)
+		out[14+6] = 44 // next header: fragment
+		binary.BigEndian.PutUint16(out[14+4:], uint16(len(out)-14-40))
+		return out
+	}
 	good := tcpEth(cli, srv, 1, 1, fACK, pdu("ok"))
-	r.eth(frag(0, true), frag(1480, false))
+	r.eth(frag(0, true), frag(1480, false), frag6(0, true), frag6(1448, false))
 	r.eth(good[:10], good[:14+10], good[:14+20+10]) // cut in Ethernet, IPv4 and TCP headers
 	bad := append([]byte(nil), good...)
 	bad[14] = 0x43 // IHL 3
 	r.eth(bad)
 	r.feed(layers.LinkType(147), good)
 	st := r.e.Stats()
-	if st.Fragments != 2 || st.Malformed != 4 || st.UnsupportedLinkType != 1 {
-		t.Errorf("fragments %d malformed %d unsupported %d, want 2, 4, 1", st.Fragments, st.Malformed, st.UnsupportedLinkType)
+	if st.Fragments != 4 || st.Malformed != 4 || st.UnsupportedLinkType != 1 {
+		t.Errorf("fragments %d malformed %d unsupported %d, want 4, 4, 1", st.Fragments, st.Malformed, st.UnsupportedLinkType)
 	}
 	if d := cmp.Diff([]string{}, bodies(log)); d != "" {
 		t.Errorf("fragments must not be dissected: %s", d)
