@@ -282,3 +282,29 @@ func TestNodeOPCUAServer(t *testing.T) {
 		}
 	}
 }
+
+// TestSeveralTargets: results come back in argument order; a refused
+// connection fails only its own target.
+func TestSeveralTargets(t *testing.T) {
+	port := startGopcua(t)
+	dead := freePort(t) // nothing listens there
+	ts, err := ParseTargets([]string{"opc.tcp://127.0.0.1:" + itoa(dead), "opc.tcp://127.0.0.1:" + itoa(port)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	res, err := Run(ctx, ts, Options{Rate: 100, PerHostRate: 20, Timeout: time.Second}, func(discovery.Observation) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res) != 2 || res[0].Target != ts[0] || res[1].Target != ts[1] {
+		t.Fatalf("results %+v", res)
+	}
+	if res[0].Err == nil || res[0].Requests != 0 {
+		t.Errorf("dead target: err %v, %d requests", res[0].Err, res[0].Requests)
+	}
+	if res[1].Err != nil || !res[1].Session {
+		t.Errorf("live target: err %v session %v (%s)", res[1].Err, res[1].Session, res[1].SessionNote)
+	}
+}
