@@ -54,7 +54,8 @@ func (d *Dissector) Detect(data []byte, _ *discovery.PacketInfo) discovery.Verdi
 
 // flowState tracks what a flow has already reported.
 type flowState struct {
-	client, server, comm, version, defaultComm bool
+	client, server, comm, version, defaultComm, defaultAttr, engine bool
+	level                                                           byte // v3 msgFlags auth/priv last reported
 	// identity hashes the system-group values last reported, so that a
 	// manager polling every minute does not repeat them.
 	identity uint64
@@ -109,19 +110,23 @@ func (d *Dissector) Datagram(data []byte, pkt *discovery.PacketInfo, emit discov
 		o.Peer, o.Key, o.Value = server, key, value
 		emit(o)
 	}
-	if !st.comm && usable(client) && usable(server) {
+	// v3 engine discovery (RFC 3414 section 4: a noAuthNoPriv request with an
+	// empty authoritative engine id, answered by a Report) says nothing about
+	// the security of the exchange that follows it.
+	discovery3 := m.Version == V3 && m.MsgFlags&(FlagAuth|FlagPriv) == 0 && (len(m.EngineID) == 0 || m.PDU == Report)
+	if m.Version == V3 && !discovery3 && usable(client) && usable(server) && (!st.comm || st.level != m.MsgFlags&(FlagAuth|FlagPriv)) {
+		st.comm, st.level = true, m.MsgFlags&(FlagAuth|FlagPriv)
+		comm("snmp.version", "v3")
+		comm("snmp.security_level", m.SecurityLevel())
+		comm("encrypted", boolString(m.MsgFlags&FlagPriv != 0))
+		comm("authenticated", boolString(m.MsgFlags&FlagAuth != 0))
+	}
+	if m.Version != V3 && !st.comm && usable(client) && usable(server) {
 		st.comm = true
 		comm("snmp.version", m.Version.String())
-		switch m.Version {
-		case V1, V2c:
-			comm("encrypted", "false")
-			comm("authenticated", "false")
-			comm("cleartext_credentials", "true") // the community string travels in clear
-		case V3:
-			comm("snmp.security_level", m.SecurityLevel())
-			comm("encrypted", boolString(m.MsgFlags&FlagPriv != 0))
-			comm("authenticated", boolString(m.MsgFlags&FlagAuth != 0))
-		}
+		comm("encrypted", "false")
+		comm("authenticated", "false")
+		comm("cleartext_credentials", "true") // the community string travels in clear
 	}
 	if m.Version != V3 && defaultCommunity(m.Community) && !st.defaultComm && usable(client) && usable(server) {
 		st.defaultComm = true
@@ -141,7 +146,7 @@ func (d *Dissector) Datagram(data []byte, pkt *discovery.PacketInfo, emit discov
 		emit(o)
 	}
 	// Identity from the agent's own answers.
-	if m.PDU != Response || pkt.Dir != discovery.ToClient || !usable(server) || port != AgentPort {
+	if pkt.Dir != discovery.ToClient || !usable(server) || port != AgentPort {
 		return nil
 	}
 	attr := func(key, value string, conf float32) {
@@ -155,16 +160,19 @@ func (d *Dissector) Datagram(data []byte, pkt *discovery.PacketInfo, emit discov
 	if !st.version {
 		st.version = true
 		attr("snmp.version", m.Version.String(), 0.9)
-		if m.Version == V3 && len(m.EngineID) > 0 {
-			attr("snmp.engine_id", hex.EncodeToString(m.EngineID[:min(len(m.EngineID), 32)]), 0.9)
-		}
-		if m.Version != V3 && m.ErrorStatus == 0 && defaultCommunity(m.Community) {
-			// The agent answered a request made with a well-known community.
-			attr("snmp.community_default", "true", 0.9)
-		}
 	}
-	if m.ErrorStatus != 0 {
+	if m.Version == V3 && len(m.EngineID) > 0 && !st.engine {
+		// Reports and responses carry the agent's authoritative engine id.
+		st.engine = true
+		attr("snmp.engine_id", hex.EncodeToString(m.EngineID[:min(len(m.EngineID), 32)]), 0.9)
+	}
+	if m.PDU != Response || m.ErrorStatus != 0 {
 		return nil
+	}
+	if m.Version != V3 && defaultCommunity(m.Community) && !st.defaultAttr {
+		// The agent answered a request made with a well-known community.
+		st.defaultAttr = true
+		attr("snmp.community_default", "true", 0.9)
 	}
 	h := uint64(14695981039346656037)
 	for _, vb := range m.VarBinds[:m.NumVarBinds] {
