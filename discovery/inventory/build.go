@@ -3,6 +3,7 @@ package inventory
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"net/netip"
 	"sort"
 	"strings"
@@ -96,6 +97,7 @@ type macInfo struct {
 	ips     map[netip.Addr]uint64 // source IPs -> packets
 	arpIPs  map[netip.Addr]bool   // ARP sender IPs
 	router  bool
+	vlans   int // distinct VLANs it sends IP traffic on, when that made it a router
 	packets uint64
 }
 
@@ -199,6 +201,25 @@ func newMerger(rows *Rows) *merger {
 	for mac, ips := range dst {
 		if len(ips) >= 2 {
 			info(mac).router = true
+		}
+	}
+	// A MAC that sends IP traffic on two or more VLANs routes between them
+	// (router-on-a-stick or a layer-3 switch seen on a trunk SPAN); a host
+	// with one NIC sends on one VLAN.
+	vlans := map[discovery.MAC]map[string]bool{}
+	for _, a := range rows.Attributes {
+		if a.Key != "net.vlan" || !a.Endpoint.MAC.IsUnicast() || a.Endpoint.Sub != "" {
+			continue
+		}
+		if vlans[a.Endpoint.MAC] == nil {
+			vlans[a.Endpoint.MAC] = map[string]bool{}
+		}
+		vlans[a.Endpoint.MAC][a.Value] = true
+	}
+	for mac, vs := range vlans {
+		if mi := m.macs[mac]; mi != nil && len(mi.ips) > 0 && len(vs) >= 2 {
+			mi.router = true
+			mi.vlans = len(vs)
 		}
 	}
 	best := map[netip.Addr]uint64{}
@@ -395,12 +416,26 @@ func (m *merger) collect(rows *Rows) {
 			m.asset(discovery.Endpoint{MAC: h.MAC}, h.Seen, h.Site)
 		}
 	}
+	// Routers get a net.router attribute saying why, so rules and people
+	// can see the merge decision (appended to a copy: rows stays as loaded).
+	attrRows := rows.Attributes[:len(rows.Attributes):len(rows.Attributes)]
+	for mac, mi := range m.macs {
+		if !mi.router {
+			continue
+		}
+		why := fmt.Sprintf("inventory: forwards traffic for %d source IPs", len(mi.ips))
+		if mi.vlans >= 2 {
+			why = fmt.Sprintf("inventory: sends IP traffic on %d VLANs", mi.vlans)
+		}
+		attrRows = append(attrRows, AttributeRow{Endpoint: discovery.Endpoint{MAC: mac},
+			Key: "net.router", Value: "true", Confidence: 0.7, Seen: Seen{Source: why}})
+	}
 	// Attributes of the same endpoint/key/value from several sites or
 	// ingests fold into one.
 	type ak struct{ key, k, v string }
 	attrs := map[ak]*AttributeRow{}
 	var order []ak
-	for _, r := range rows.Attributes {
+	for _, r := range attrRows {
 		a := m.asset(r.Endpoint, r.Seen, r.Site)
 		if a == nil {
 			continue
