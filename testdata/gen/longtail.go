@@ -25,6 +25,9 @@ var KNXRouter = host("knx-ip-router", "00:24:6d:10:00:60", "10.10.10.60", 10)
 // HARTGateway is a WirelessHART gateway serving HART-IP.
 var HARTGateway = host("hart-gateway", "00:0f:0f:10:00:70", "10.10.10.70", 10)
 
+// MelsecPLC is a Mitsubishi MELSEC iQ-R/Q controller with an SLMP port open.
+var MelsecPLC = host("plc-melsec", "00:26:92:10:00:80", "10.10.10.80", 10)
+
 // GPSClock is the substation's PTP grandmaster (IEC 61850-9-3 power profile).
 var GPSClock = host("gps-clock", "00:1b:19:10:00:30", "10.10.10.30", 10)
 
@@ -412,6 +415,40 @@ func init() {
 				"sysInfo=o:bog 61[<bog version=\"1.0\">\n<p m=\"b=baja\" t=\"b:Facets\" v=\"\"/>\n</bog>\n]\n"+
 				"authAgentTypeSpecs=s:fox:FoxUsernamePasswordAuthAgent\n};;\n"))
 		k.Exchange([]byte("fox a 2 -1 fox challenge\n{\nusername=s:operator\n};;\n"), []byte("fox a 1 2 fox challenge\n{\nnonce=s:b5b3a1e0c41d9f22\n};;\n"))
+		k.Close()
+	})
+}
+
+// slmp3E builds a binary 3E request (network 0, PC 0xFF, I/O 0x03FF,
+// station 0, monitoring timer 0x0010) or response.
+func slmp3E(response bool, cmd, sub uint16, data []byte) []byte {
+	if response {
+		b := []byte{0xd0, 0x00, 0x00, 0xff, 0xff, 0x03, 0x00, 0, 0, 0x00, 0x00}
+		b = append(b, data...)
+		binary.LittleEndian.PutUint16(b[7:], uint16(2+len(data)))
+		return b
+	}
+	b := []byte{0x50, 0x00, 0x00, 0xff, 0xff, 0x03, 0x00, 0, 0, 0x10, 0x00}
+	b = binary.LittleEndian.AppendUint16(b, cmd)
+	b = binary.LittleEndian.AppendUint16(b, sub)
+	b = append(b, data...)
+	binary.LittleEndian.PutUint16(b[7:], uint16(6+len(data)))
+	return b
+}
+
+func init() {
+	// SLMP (MC protocol 3E binary): the engineering workstation reads the
+	// CPU model, reads D100-D109, sets M0, stops and restarts the CPU
+	// (SLMP Reference Manual commands 0101, 0401, 1401, 1002, 1001).
+	register("57-slmp", func(p *Plant) {
+		k := p.TCP(EWS, MelsecPLC, 5010)
+		k.Exchange(slmp3E(false, 0x0101, 0x0000, nil), slmp3E(true, 0, 0, append(padded("Q03UDVCPU", 16), 0x66, 0x03)))
+		words := make([]byte, 20)
+		words[0], words[2] = 0x2a, 0x01
+		k.Exchange(slmp3E(false, 0x0401, 0x0000, []byte{0x64, 0x00, 0x00, 0xa8, 0x0a, 0x00}), slmp3E(true, 0, 0, words))
+		k.Exchange(slmp3E(false, 0x1401, 0x0001, []byte{0x00, 0x00, 0x00, 0x90, 0x01, 0x00, 0x10}), slmp3E(true, 0, 0, nil))
+		k.Exchange(slmp3E(false, 0x1002, 0x0000, []byte{0x01, 0x00}), slmp3E(true, 0, 0, nil))
+		k.Exchange(slmp3E(false, 0x1001, 0x0000, []byte{0x01, 0x00, 0x00, 0x00}), slmp3E(true, 0, 0, nil))
 		k.Close()
 	})
 }
