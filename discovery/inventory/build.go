@@ -420,7 +420,7 @@ func (m *merger) collect(rows *Rows) {
 	// can see the merge decision (appended to a copy: rows stays as loaded).
 	attrRows := rows.Attributes[:len(rows.Attributes):len(rows.Attributes)]
 	for mac, mi := range m.macs {
-		if !mi.router {
+		if !mi.router || mi.packets == 0 { // a silent next hop is no asset
 			continue
 		}
 		why := fmt.Sprintf("inventory: forwards traffic for %d source IPs", len(mi.ips))
