@@ -28,6 +28,9 @@ var HARTGateway = host("hart-gateway", "00:0f:0f:10:00:70", "10.10.10.70", 10)
 // MelsecPLC is a Mitsubishi MELSEC iQ-R/Q controller with an SLMP port open.
 var MelsecPLC = host("plc-melsec", "00:26:92:10:00:80", "10.10.10.80", 10)
 
+// GEPLC is a GE (Emerson) PACSystems RX3i controller.
+var GEPLC = host("plc-ge", "00:09:91:10:00:90", "10.10.10.90", 10)
+
 // GPSClock is the substation's PTP grandmaster (IEC 61850-9-3 power profile).
 var GPSClock = host("gps-clock", "00:1b:19:10:00:30", "10.10.10.30", 10)
 
@@ -449,6 +452,41 @@ func init() {
 		k.Exchange(slmp3E(false, 0x1401, 0x0001, []byte{0x00, 0x00, 0x00, 0x90, 0x01, 0x00, 0x10}), slmp3E(true, 0, 0, nil))
 		k.Exchange(slmp3E(false, 0x1002, 0x0000, []byte{0x01, 0x00}), slmp3E(true, 0, 0, nil))
 		k.Exchange(slmp3E(false, 0x1001, 0x0000, []byte{0x01, 0x00, 0x00, 0x00}), slmp3E(true, 0, 0, nil))
+		k.Close()
+	})
+}
+
+// srtpMsg builds a 56-byte GE-SRTP header (layout of Denton et al., DFRWS
+// 2017, as in the gesrtp-py driver) with optional text.
+func srtpMsg(typ, seq, msgType, service, segment byte, offset, length uint16, text []byte) []byte {
+	b := make([]byte, 56, 56+len(text))
+	b[0], b[2] = typ, seq
+	binary.LittleEndian.PutUint16(b[4:], uint16(len(text)))
+	b[9], b[17] = 0x01, 0x01
+	b[26], b[27], b[28] = 5, 0, 8 // 08:00:05
+	b[30], b[31] = seq, msgType
+	b[36], b[37] = 0x10, 0x0e // mailbox destination: CPU in slot 1
+	b[40], b[41] = 0x01, 0x01
+	b[42], b[43] = service, segment
+	binary.LittleEndian.PutUint16(b[44:], offset)
+	binary.LittleEndian.PutUint16(b[46:], length)
+	return append(b, text...)
+}
+
+func init() {
+	// GE-SRTP: the engineering workstation initialises a session with the
+	// RX3i, reads %R1-%R10, writes %R1, and stops the CPU (service 0x23).
+	register("58-srtp", func(p *Plant) {
+		k := p.TCP(EWS, GEPLC, 18245)
+		init := make([]byte, 56)
+		resp := make([]byte, 56)
+		resp[0] = 0x01
+		k.Exchange(init, resp)
+		regs := make([]byte, 20)
+		regs[0], regs[2] = 0x2a, 0x07
+		k.Exchange(srtpMsg(0x02, 1, 0xc0, 0x04, 0x08, 0, 10, nil), srtpMsg(0x03, 1, 0x94, 0x04, 0x08, 0, 10, regs))
+		k.Exchange(srtpMsg(0x02, 2, 0xc0, 0x07, 0x08, 0, 1, []byte{0x64, 0x00}), srtpMsg(0x03, 2, 0xd4, 0x07, 0x08, 0, 0, nil))
+		k.Exchange(srtpMsg(0x02, 3, 0xc0, 0x23, 0x00, 0, 0, nil), srtpMsg(0x03, 3, 0xd4, 0x23, 0x00, 0, 0, nil))
 		k.Close()
 	})
 }
