@@ -295,3 +295,60 @@ func check(t *testing.T, c, via string, o oracle, want map[string]int, obs []dis
 		t.Errorf("%s: PN-IO CM below 0.95: recall %.3f precision %.3f", via, r, p)
 	}
 }
+
+// TestPDRealDataVsTshark: every PDRealData read response tshark decodes
+// (pn_io.own_chassis_id, pn_io.peer_chassis_id/port_id/macadd) yields the
+// same station name and neighbours from us, at the same frame.
+func TestPDRealDataVsTshark(t *testing.T) {
+	tshark, err := exec.LookPath("tshark")
+	if err != nil {
+		t.Skip("tshark not installed")
+	}
+	dir := filepath.Join(testutil.SharedDir(t), "pcaps", "profinet")
+	checked := 0
+	for _, name := range []string{"profinet_io_cm_device.pcapng", "profinet_io_cm_read.pcapng", "profinet_io_cm_mixed_1.pcap", "profinet_io_cm.pcap"} {
+		c := filepath.Join(dir, name)
+		out, err := exec.Command(tshark, "-n", "-r", c, "-Y", "pn_io.own_chassis_id && dcerpc.pkt_type==2", "-T", "fields",
+			"-e", "frame.number", "-e", "pn_io.own_chassis_id", "-e", "pn_io.peer_chassis_id", "-e", "pn_io.peer_port_id", "-e", "pn_io.peer_macadd").Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		obs := engineCapture(t, c)
+		for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+			f := strings.Split(l, "\t")
+			if len(f) != 5 {
+				continue
+			}
+			frame, _ := strconv.Atoi(f[0])
+			want := map[string]bool{"profinet.station_name=" + f[1]: true}
+			for i, p := range strings.Split(f[2], ",") {
+				want["neighbor:"+p+" "+strings.Split(f[3], ",")[i]+" "+strings.Split(f[4], ",")[i]] = true
+			}
+			got := map[string]bool{}
+			for _, o := range obs {
+				if o.Kind != discovery.KindAttribute || o.Evidence.Frame != uint64(frame) || o.Protocol != "profinet_io" {
+					continue
+				}
+				switch o.Key {
+				case "profinet.station_name":
+					if o.Confidence >= 0.9 {
+						got[o.Key+"="+o.Value] = true
+					}
+				case "profinet.neighbor":
+					_, rest, _ := strings.Cut(o.Value, " -> ")
+					got["neighbor:"+rest] = true
+				}
+			}
+			for k := range want {
+				if !got[k] {
+					t.Errorf("%s frame %d: missing %s (got %v)", name, frame, k, got)
+				}
+			}
+			checked++
+		}
+	}
+	if checked == 0 {
+		t.Fatal("no PDRealData responses checked")
+	}
+	t.Logf("%d PDRealData responses agree with tshark", checked)
+}

@@ -291,6 +291,10 @@ func (r *RPC) Datagram(data []byte, pkt *discovery.PacketInfo, emit discovery.Em
 	if pkt.Flow != nil {
 		pkt.Flow.Protocol = "profinet_io"
 	}
+	if h.PacketType == RPCResponse && Opnum(h.Opnum) == OpRead && iface == IfaceDevice && h.FragNum == 0 && h.Flags1&0x04 == 0 {
+		r.readResponse(h, body, pkt, emit)
+		return nil
+	}
 	if h.PacketType != RPCRequest || h.FragNum != 0 {
 		return nil
 	}
@@ -359,6 +363,48 @@ func (r *RPC) Datagram(data []byte, pkt *discovery.PacketInfo, emit discovery.Em
 		}
 	}
 	return nil
+}
+
+// readResponse reports what a device says about itself in a PDRealData
+// record: its NameOfStation and IP as configured on the interface, and the
+// neighbours each port sees (LLDP), as "profinet.neighbor" attributes
+// ("port-001 -> siemens-x208-switch port-004 00:0e:8c:ef:75:c5"); the
+// neighbour's MAC also gets its station name (confidence 0.7: reported by
+// another device).
+func (r *RPC) readResponse(h RPCHeader, body []byte, pkt *discovery.PacketInfo, emit discovery.Emit) {
+	index, rec, err := ParseReadResponse(body, h.LittleEndian)
+	if err != nil || index != IndexPDRealData {
+		return
+	}
+	pd, err := ParsePDRealData(rec)
+	if err != nil {
+		return
+	}
+	dev := pkt.Src
+	attr := func(ep discovery.Endpoint, key, value string, c float32) {
+		value = sanitize(value)
+		if value == "" || ep.IsZero() {
+			return
+		}
+		a := pkt.Obs(discovery.KindAttribute, ep)
+		a.Protocol, a.Key, a.Value, a.Confidence = "profinet_io", key, value, c
+		emit(a)
+	}
+	if f := pd.Interface; f != nil {
+		attr(dev, "profinet.station_name", f.ChassisID, 0.9)
+		if f.IP.IsValid() && !f.IP.IsUnspecified() {
+			attr(dev, "profinet.ip", f.IP.String(), 0.9)
+		}
+	}
+	for _, p := range pd.Ports {
+		for _, pe := range p.Peers {
+			m := discovery.MACFromBytes(pe.MAC[:])
+			attr(dev, "profinet.neighbor", sanitize(p.PortID)+" -> "+sanitize(pe.ChassisID)+" "+sanitize(pe.PortID)+" "+m.String(), 0.9)
+			if m.IsUnicast() {
+				attr(discovery.Endpoint{MAC: m}, "profinet.station_name", pe.ChassisID, 0.7)
+			}
+		}
+	}
 }
 
 // opClass: Connect establishes an application relation and parameterises

@@ -46,16 +46,24 @@
 //     confidence 0.85) and role io-device; the initiator's station name
 //     (CMInitiatorStationName), vendor/device id (CMInitiatorObjectUUID) and
 //     role io-controller (or io-supervisor) from the ARBlockReq.
-//     Responses, faults and pings are recognised but not reported.
+//     Read responses of the PDRealData record (index 0xF841) give what the
+//     device reports about itself: profinet.station_name (OwnChassisID) and
+//     profinet.ip of its interface (confidence 0.9), and per port the LLDP
+//     neighbour as profinet.neighbor "port-001 -> siemens-x208-switch
+//     port-004 00:0e:8c:ef:75:c5"; the neighbour's MAC gets
+//     profinet.station_name with confidence 0.7 (reported by another device).
+//     Other responses, faults and pings are recognised but not reported.
 //
 // Ground truth: ../shared/pcaps/profinet (oracle for DCP and layer-2
-// publishers; tshark directly for PN-IO CM requests, which the oracle does
-// not list).
+// publishers; tshark directly for PN-IO CM requests and PDRealData
+// responses, which the oracle does not list).
 //
 // Known gaps: DCP Set responses (success or error) are not matched to their
 // requests; the vendor name table is tiny (the PI manufacturer list could
-// not be sourced); PN-IO record contents (I&M0 with order number, serial,
-// firmware) are not decoded, nor alarms' payloads; the endpoint-mapper
+// not be sourced); of the PN-IO records only PDRealData is decoded (I&M0 —
+// order number, serial, firmware — is not: no capture carries one to test
+// against), nor alarms' payloads; the expected topology in Write requests
+// (PDPortDataCheck) is not reported; the endpoint-mapper
 // lookup that may precede a Connect is not reported; PROFINET over IP-only
 // (RT_CLASS_UDP) is treated as acyclic RT by frame id only.
 package profinet

@@ -441,3 +441,175 @@ func ParseConnectRequest(body []byte) (ARBlockReq, error) {
 	}
 	return ar, fmt.Errorf("profinet: connect request without ARBlockReq: %w", ErrMalformed)
 }
+
+// Record indices this package reads.
+const IndexPDRealData = 0xF841
+
+// ParseReadResponse splits a Read response body (NDR PNIOStatus,
+// ArgsLength and array header, then the big-endian IODReadResHeader block)
+// and returns the record index and the record data that follows.
+func ParseReadResponse(body []byte, littleEndian bool) (uint16, []byte, error) {
+	if len(body) < 20 {
+		return 0, nil, fmt.Errorf("profinet: read response: %w", ErrShort)
+	}
+	if binary.BigEndian.Uint32(body) != 0 {
+		return 0, nil, fmt.Errorf("profinet: read response: PNIO status 0x%08x", binary.BigEndian.Uint32(body))
+	}
+	p := body[20:]
+	if len(p) < 6 || binary.BigEndian.Uint16(p) != 0x8009 {
+		return 0, nil, fmt.Errorf("profinet: read response without IODReadResHeader: %w", ErrMalformed)
+	}
+	l := int(binary.BigEndian.Uint16(p[2:]))
+	if 4+l > len(p) || l < 2+28+2+4 {
+		return 0, nil, fmt.Errorf("profinet: IODReadResHeader length %d: %w", l, ErrMalformed)
+	}
+	blk := p[6 : 4+l]
+	index := binary.BigEndian.Uint16(blk[28:])
+	n := int(binary.BigEndian.Uint32(blk[30:]))
+	rec := p[4+l:]
+	if n < len(rec) {
+		rec = rec[:n]
+	}
+	return index, rec, nil
+}
+
+// PDInterface is PDInterfaceDataReal (block 0x0240): how the device's
+// interface is configured.
+type PDInterface struct {
+	ChassisID    string // the NameOfStation
+	MAC          [6]byte
+	IP, Mask, GW netip.Addr
+}
+
+// PDPeer is one neighbour a port sees (from LLDP).
+type PDPeer struct {
+	PortID, ChassisID string
+	MAC               [6]byte
+}
+
+// PDPort is PDPortDataReal (block 0x020F): one port and its neighbours.
+type PDPort struct {
+	Slot, Subslot uint16
+	PortID        string
+	Peers         []PDPeer
+}
+
+// PDReal is the content of a PDRealData record (index 0xF841).
+type PDReal struct {
+	Interface *PDInterface
+	Ports     []PDPort
+}
+
+func align4(off int) int { return (off + 3) &^ 3 }
+
+// ParsePDRealData decodes the MultipleBlockHeader-wrapped
+// PDInterfaceDataReal and PDPortDataReal blocks of a PDRealData record.
+// Other blocks are skipped.
+func ParsePDRealData(rec []byte) (PDReal, error) {
+	var out PDReal
+	var walk func(p []byte, depth int) error
+	walk = func(p []byte, depth int) error {
+		if depth > 2 {
+			return nil
+		}
+		for len(p) >= 6 {
+			typ := binary.BigEndian.Uint16(p)
+			l := int(binary.BigEndian.Uint16(p[2:]))
+			if l < 2 || 4+l > len(p) {
+				return fmt.Errorf("profinet: PDRealData block 0x%04x length %d: %w", typ, l, ErrMalformed)
+			}
+			blk := p[:4+l] // offsets below are from the block start
+			switch typ {
+			case 0x0400: // MultipleBlockHeader: padding 2, API 4, slot 2, subslot 2, blocks
+				if len(blk) >= 16 {
+					if err := walk(blk[16:], depth+1); err != nil {
+						return err
+					}
+				}
+			case 0x0240:
+				if iface, ok := parsePDInterface(blk); ok {
+					out.Interface = &iface
+				}
+			case 0x020F:
+				if port, ok := parsePDPort(blk); ok && len(out.Ports) < 64 {
+					out.Ports = append(out.Ports, port)
+				}
+			}
+			p = p[4+l:]
+		}
+		return nil
+	}
+	err := walk(rec, 0)
+	return out, err
+}
+
+func parsePDInterface(b []byte) (PDInterface, bool) {
+	var f PDInterface
+	off := 6
+	if off >= len(b) {
+		return f, false
+	}
+	n := int(b[off])
+	off++
+	if off+n > len(b) {
+		return f, false
+	}
+	f.ChassisID = string(b[off : off+n])
+	off = align4(off + n)
+	if off+6+2+12 > len(b) {
+		return f, false
+	}
+	copy(f.MAC[:], b[off:off+6])
+	off += 8
+	f.IP = netip.AddrFrom4([4]byte(b[off : off+4]))
+	f.Mask = netip.AddrFrom4([4]byte(b[off+4 : off+8]))
+	f.GW = netip.AddrFrom4([4]byte(b[off+8 : off+12]))
+	return f, true
+}
+
+func parsePDPort(b []byte) (PDPort, bool) {
+	var pt PDPort
+	off := 8
+	if off+5 > len(b) {
+		return pt, false
+	}
+	pt.Slot = binary.BigEndian.Uint16(b[off:])
+	pt.Subslot = binary.BigEndian.Uint16(b[off+2:])
+	off += 4
+	n := int(b[off])
+	off++
+	if off+n+1 > len(b) {
+		return pt, false
+	}
+	pt.PortID = string(b[off : off+n])
+	off += n
+	peers := int(b[off])
+	off = align4(off + 1)
+	for i := 0; i < peers && i < 16; i++ {
+		var pe PDPeer
+		if off >= len(b) {
+			return pt, false
+		}
+		n := int(b[off])
+		off++
+		if off+n+1 > len(b) {
+			return pt, false
+		}
+		pe.PortID = string(b[off : off+n])
+		off += n
+		n = int(b[off])
+		off++
+		if off+n > len(b) {
+			return pt, false
+		}
+		pe.ChassisID = string(b[off : off+n])
+		off = align4(off+n) + 4 // LineDelay
+		if off+6 > len(b) {
+			return pt, false
+		}
+		copy(pe.MAC[:], b[off:off+6])
+		off = align4(off + 6)
+		pt.Peers = append(pt.Peers, pe)
+	}
+	return pt, true
+}

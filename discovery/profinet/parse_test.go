@@ -185,7 +185,9 @@ func FuzzParse(f *testing.F) {
 		_ = NewRPC().Datagram(b, &discovery.PacketInfo{}, func(discovery.Observation) {})
 		if len(b) > 20 {
 			ParseConnectRequest(b)
+			ParseReadResponse(b, false)
 		}
+		ParsePDRealData(b)
 	})
 }
 
@@ -210,5 +212,41 @@ func BenchmarkDCPIdentify(b *testing.B) {
 	b.SetBytes(int64(len(frame)))
 	for i := 0; i < b.N; i++ {
 		_ = fd.Frame(frame, pkt, emit)
+	}
+}
+
+// profinet_io_cm_device.pcapng frame 8: "Read response, OK, IODReadResHeader,
+// Index:PDRealData, 224 bytes, ... PDInterfaceDataReal (OwnChassisID
+// versamax-pns11, MAC 00:09:91:43:e0:67, IP 192.168.1.2/255.255.255.0 gw
+// 192.168.1.2), PDPortDataReal OwnPortID port-001, neighbour
+// siemens-x208-switch port-004 00:0e:8c:ef:75:c5; port-002 no peers".
+func TestParsePDRealData(t *testing.T) {
+	b := rpcFrame(t, "profinet_io_cm_device.pcapng", 8)
+	h, body, err := ParseRPC(b)
+	if err != nil || h.PacketType != RPCResponse || h.Opnum != 2 {
+		t.Fatalf("%+v %v", h, err)
+	}
+	idx, rec, err := ParseReadResponse(body, h.LittleEndian)
+	if err != nil || idx != IndexPDRealData || len(rec) != 224 {
+		t.Fatalf("index 0x%04x, %d bytes, %v", idx, len(rec), err)
+	}
+	pd, err := ParsePDRealData(rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pd.Interface == nil || pd.Interface.ChassisID != "versamax-pns11" || pd.Interface.IP.String() != "192.168.1.2" ||
+		pd.Interface.Mask.String() != "255.255.255.0" || hex.EncodeToString(pd.Interface.MAC[:]) != "00099143e067" {
+		t.Errorf("interface %+v", pd.Interface)
+	}
+	if len(pd.Ports) != 2 || pd.Ports[0].PortID != "port-001" || pd.Ports[0].Subslot != 0x8001 || len(pd.Ports[0].Peers) != 1 ||
+		pd.Ports[0].Peers[0].ChassisID != "siemens-x208-switch" || pd.Ports[0].Peers[0].PortID != "port-004" ||
+		hex.EncodeToString(pd.Ports[0].Peers[0].MAC[:]) != "000e8cef75c5" || pd.Ports[1].PortID != "port-002" {
+		t.Errorf("ports %+v", pd.Ports)
+	}
+	for i := 0; i < len(rec); i++ {
+		ParsePDRealData(rec[:i]) // never panics
+	}
+	for i := 0; i < len(body); i++ {
+		ParseReadResponse(body[:i], false)
 	}
 }
