@@ -14,7 +14,8 @@
 //	attribute       on the server: smb.hostname, smb.domain (NetBIOS names from the
 //	                NTLMSSP CHALLENGE target info, 0.9), smb.dns_hostname, smb.dns_domain
 //	                (lower-cased), smb.os_version ("10.0.17763": the NTLM version
-//	                structure, i.e. the Windows build), smb.dialect ("SMB 3.1.1",
+//	                structure, i.e. the Windows build; major versions outside 1-20 are
+//	                filler, e.g. impacket's 255.255.65535, and are dropped), smb.dialect ("SMB 3.1.1",
 //	                "SMB1 NT LM 0.12", 0.95); the NetBIOS called name of a session
 //	                request as smb.hostname (0.7)
 //	                on the client: smb.hostname and smb.domain from the NTLMSSP

@@ -295,7 +295,9 @@ func ParseNTLM(msg []byte, n *NTLM) error {
 	if !ok {
 		return fmt.Errorf("ntlmssp type %d: field outside the message: %w", n.Type, ErrShort)
 	}
-	if flags&flagVersion != 0 && len(msg) >= verAt+8 && msg[verAt] != 0 {
+	// Implementations that do not mean it fill the version with 0xff
+	// (impacket: 255.255.65535); Windows and Samba send 5.x-10.x.
+	if flags&flagVersion != 0 && len(msg) >= verAt+8 && msg[verAt] >= 1 && msg[verAt] <= 20 {
 		n.HasVersion = true
 		n.Major, n.Minor, n.Build = msg[verAt], msg[verAt+1], binary.LittleEndian.Uint16(msg[verAt+2:])
 	}

@@ -166,3 +166,40 @@ func BenchmarkParseReadRequest(b *testing.B) {
 		}
 	}
 }
+
+// TestRealImpacket: testdata/real_impacket.pcap (testdata/gen_real.sh: impacket
+// 0.10.0 SMBConnection and SimpleSMBServer on loopback). tshark -V reads:
+// frame 4 SMB1 Negotiate offering NT LM 0.12, SMB 2.002, SMB 2.???; frame 6 SMB2
+// Negotiate Response, Dialect SMB 2.0.2, Security mode 0x01 (signing not required);
+// frame 9 NTLMSSP_CHALLENGE with the server's random names (NetBIOS computer
+// odBNVLte, domain pphqvqpj) and version 255.255 build 65535; frame 10
+// NTLMSSP_AUTH, domain PLANT, user operator, host EWS-1; frame 16 Write Request
+// Len:10244; frame 29 Read Request Len:13.
+func TestRealImpacket(t *testing.T) {
+	h := ittest.Run(t, testutil.ReadFrames(t, "testdata/real_impacket.pcap"), "real_impacket.pcap", New())
+	h.NoErrors()
+	h.CheckObservations()
+	const srv, cli = "127.0.0.2", "127.0.0.1"
+	attrs := []struct {
+		who, key string
+		want     []string
+	}{
+		{srv, "smb.dialect", []string{"SMB 2.0.2"}},
+		{srv, "smb.hostname", []string{"odBNVLte"}},
+		{srv, "smb.domain", []string{"pphqvqpj"}},
+		{srv, "smb.os_version", nil}, // 255.255.65535 is filler, not a version
+		{cli, "smb.hostname", []string{"EWS-1"}},
+		{cli, "smb.domain", []string{"PLANT"}},
+	}
+	for _, c := range attrs {
+		if got := h.Attr(c.who, c.key); !slices.Equal(got, c.want) {
+			t.Errorf("%s %s = %q, want %q", c.who, c.key, got, c.want)
+		}
+	}
+	if got := h.Comm(cli, "smb.signing_required"); !slices.Equal(got, []string{"false"}) {
+		t.Errorf("signing_required %q", got)
+	}
+	if got := h.Ops(cli); !slices.Equal(got, []string{"write/write", "read/read"}) {
+		t.Errorf("ops %q", got)
+	}
+}
