@@ -49,7 +49,8 @@ func Run(inv *inventory.Inventory, m *zones.Model, rs *rules.RuleSet, opt Option
 		now = opt.Now
 	}
 	e := newEnv(inv, m, opt)
-	a = &Assessment{Schema: Schema, GeneratedAt: now().UTC(), ModelSource: m.Source}
+	a = &Assessment{Schema: Schema, GeneratedAt: now().UTC(), ModelSource: m.Source, Findings: []Finding{}, Zones: []ZoneScore{},
+		Conduits: []ConduitRef{}, Assets: []AssetRow{}}
 	if a.ModelSource == "" {
 		a.ModelSource = "derived"
 	}
@@ -75,8 +76,12 @@ func Run(inv *inventory.Inventory, m *zones.Model, rs *rules.RuleSet, opt Option
 	})
 	score(a, e, d, finding)
 	a.Compliance = compliance(a, d, finding)
-	a.Assets = assetRows(a, e)
-	a.Conduits = conduitRefs(a, e)
+	if rows := assetRows(a, e); rows != nil {
+		a.Assets = rows
+	}
+	if cs := conduitRefs(a, e); cs != nil {
+		a.Conduits = cs
+	}
 	summarise(a, inv, m)
 	for _, name := range sortedKeys(d.Sources) {
 		a.DataSources = append(a.DataSources, d.Sources[name])
@@ -231,7 +236,7 @@ func references(d *Data, r *rules.Rule) (rules.References, []RefDetail, bool) {
 		det = append(det, rd)
 	}
 	for _, id := range refs.NIST800_82r3 {
-		rd := RefDetail{Framework: "nist_800_82r3", ID: id, Basis: "ANALYST", Unverified: true}
+		rd := RefDetail{Framework: "nist_800_82r3", ID: d.Section82(id), Basis: "ANALYST", Unverified: true}
 		if s := d.section[id]; s != nil {
 			rd.Title, rd.Unverified = s.Title, s.Unverified
 		}
@@ -303,7 +308,7 @@ func score(a *Assessment, e *env, d *Data, finding []*rules.Rule) {
 	}
 	for _, z := range e.model.Zones {
 		zs := ZoneScore{Zone: z.ID, Name: z.Name, Kind: z.Kind.String(), PurdueLevel: z.PurdueLevel, Assets: len(z.Assets), Declared: z.Declared,
-			SLTarget: z.SLTarget, SLTargetSource: z.SLSource, SLAchieved: map[string]int{}, Gap: map[string]int{}}
+			SLTarget: z.SLTarget, SLTargetSource: z.SLSource, SLAchieved: map[string]int{}, Gap: map[string]int{}, Findings: []string{}}
 		for _, f := range byZone[z.ID] {
 			zs.Findings = append(zs.Findings, f.ID)
 			if SeverityRank(f.Severity) > SeverityRank(zs.MaxSeverity) {

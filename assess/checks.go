@@ -334,6 +334,18 @@ func checkCleartext(e *env, r *rules.Rule) ([]draft, *NotEvaluated) {
 	return out, nil
 }
 
+// processPair: a controller and its I/O (or two controllers of one cell)
+// talking is the process itself, not a write from an unexpected host: a
+// PROFINET IO controller writing records to its IO device, the device's
+// ApplicationReady back, a PLC writing to a peer in its own zone.
+func (e *env) processPair(c *inventory.Communication) bool {
+	ct, st := e.deviceType(c.Client), e.deviceType(c.Server)
+	if !controllerTypes[ct] || !controllerTypes[st] {
+		return false
+	}
+	return ct == "io_device" || st == "io_device" || e.zoneOf[c.Client] == e.zoneOf[c.Server]
+}
+
 func (e *env) authorized(client string, types map[string]bool) bool {
 	return types[e.deviceType(client)]
 }
@@ -345,8 +357,7 @@ func checkWriteSource(e *env, r *rules.Rule) ([]draft, *NotEvaluated) {
 		if !e.isController(c.Server) || e.authorized(c.Client, auth) {
 			continue
 		}
-		// A controller writing to its own I/O or a peer controller of the same zone is the process itself.
-		if controllerTypes[e.deviceType(c.Client)] && e.zoneOf[c.Client] == e.zoneOf[c.Server] {
+		if e.processPair(c) {
 			continue
 		}
 		var ops []inventory.Operation
@@ -400,8 +411,7 @@ func checkLifecycle(unexpectedOnly bool) check {
 			if unexpectedOnly && e.authorized(c.Client, auth) {
 				continue
 			}
-			// The PROFINET controller establishing its I/O (DCP set / connect) is not a change.
-			if controllerTypes[e.deviceType(c.Client)] && e.zoneOf[c.Client] == e.zoneOf[c.Server] && !unexpectedOnly {
+			if e.processPair(c) {
 				continue
 			}
 			var ops []inventory.Operation
@@ -792,13 +802,28 @@ func checkTimeSync(e *env, r *rules.Rule) ([]draft, *NotEvaluated) {
 			min = n
 		}
 	}
-	start, end, ok := captureSpan(e.inv)
-	if !ok || end.Sub(start).Seconds() < float64(min) {
-		span := 0.0
-		if ok {
-			span = end.Sub(start).Seconds()
+	rate := 0.5
+	if s := r.Params["min_packet_rate"]; s != "" {
+		if f, err := strconv.ParseFloat(s, 64); err == nil {
+			rate = f
 		}
+	}
+	start, end, ok := captureSpan(e.inv)
+	span := 0.0
+	if ok {
+		span = end.Sub(start).Seconds()
+	}
+	if span < float64(min) {
 		return nil, &NotEvaluated{Rule: r.ID, Reason: fmt.Sprintf("capture spans %.0f s, less than the %d s needed to expect NTP polls", span, min)}
+	}
+	var packets uint64
+	for _, s := range e.inv.Sources {
+		packets += s.Packets
+	}
+	// Sample collections glue short captures taken years apart: their span
+	// says nothing about what a continuous capture would have seen.
+	if float64(packets)/span < rate {
+		return nil, &NotEvaluated{Rule: r.ID, Reason: fmt.Sprintf("capture looks sparse (%d packets over %.0f s, under %.2g per second): not a continuous capture", packets, span, rate)}
 	}
 	for _, c := range e.comms() {
 		switch strings.ToLower(c.Protocol) {
@@ -855,7 +880,7 @@ func checkUnknown(e *env, r *rules.Rule) ([]draft, *NotEvaluated) {
 			continue
 		}
 		z := e.zoneOf[a.ID]
-		if z == "" {
+		if z == "" || e.kind(z) == zones.KindExternal {
 			continue
 		}
 		c := first[a.ID]
