@@ -225,3 +225,24 @@ func BenchmarkParse(b *testing.B) {
 		}
 	}
 }
+
+// TestRealUDHCP: testdata/real_udhcp.pcap (testdata/gen_real.sh: busybox 1.35
+// udhcpc and udhcpd over a veth pair). tshark reads: frame 1 Discover, chaddr
+// 00:14:22:20:00:60, Host Name MAINT-LT07, Vendor class "udhcp 1.35.0",
+// Requested IP 10.99.0.60; frame 2 Offer 10.99.0.60 from 10.99.0.1; frame 3
+// Request; frame 4 ACK yiaddr 10.99.0.60, server identifier 10.99.0.1.
+func TestRealUDHCP(t *testing.T) {
+	h := ittest.Run(t, testutil.ReadFrames(t, "testdata/real_udhcp.pcap"), "real_udhcp.pcap", New())
+	h.NoErrors()
+	h.CheckObservations()
+	const c = "00:14:22:20:00:60"
+	for key, want := range map[string]string{"dhcp.hostname": "MAINT-LT07", "dhcp.vendor_class": "udhcp 1.35.0",
+		"dhcp.requested_ip": "10.99.0.60", "dhcp.assigned_ip": "10.99.0.60"} {
+		if got := h.Attr(c, key); !slices.Equal(got, []string{want}) {
+			t.Errorf("%s = %q, want %q", key, got, want)
+		}
+	}
+	if got := h.Services("10.99.0.1"); !slices.Equal(got, []string{"dhcp/udp/67/server"}) {
+		t.Errorf("server %q", got)
+	}
+}
