@@ -31,6 +31,9 @@ var MelsecPLC = host("plc-melsec", "00:26:92:10:00:80", "10.10.10.80", 10)
 // GEPLC is a GE (Emerson) PACSystems RX3i controller.
 var GEPLC = host("plc-ge", "00:09:91:10:00:90", "10.10.10.90", 10)
 
+// BSAPRTU is a pipeline RTU polled over Open BSI's BSAP-IP.
+var BSAPRTU = host("rtu-bsap", "00:50:c2:10:00:a0", "10.10.10.100", 10)
+
 // GPSClock is the substation's PTP grandmaster (IEC 61850-9-3 power profile).
 var GPSClock = host("gps-clock", "00:1b:19:10:00:30", "10.10.10.30", 10)
 
@@ -488,5 +491,46 @@ func init() {
 		k.Exchange(srtpMsg(0x02, 2, 0xc0, 0x07, 0x08, 0, 1, []byte{0x64, 0x00}), srtpMsg(0x03, 2, 0xd4, 0x07, 0x08, 0, 0, nil))
 		k.Exchange(srtpMsg(0x02, 3, 0xc0, 0x23, 0x00, 0, 0, nil), srtpMsg(0x03, 3, 0xd4, 0x23, 0x00, 0, 0, nil))
 		k.Close()
+	})
+}
+
+// bsapIP builds a BSAP-IP datagram with the header layout of CISA's ICSNPP
+// BSAP parser: header length, message count, message function, then the
+// rest of the header (not interpreted here: zeros but for a sequence).
+func bsapIP(hlen byte, fn uint16, seq uint32, body []byte) []byte {
+	b := make([]byte, hlen)
+	b[0], b[2] = hlen, 1
+	binary.LittleEndian.PutUint16(b[4:], fn)
+	binary.LittleEndian.PutUint32(b[6:], seq)
+	return append(b, body...)
+}
+
+func init() {
+	// BSAP-IP: the SCADA server reads a signal by name from the RTU's
+	// remote database (RDB 0x04) and writes a setpoint (RDB 0x84).
+	register("59-bsap", func(p *Plant) {
+		rdb := func(seq uint32, fn byte, name string, value []byte) []byte {
+			data := append([]byte(name), 0)
+			data = append(data, value...)
+			b := binary.LittleEndian.AppendUint32(nil, uint32(12+len(data)))
+			b = append(b, 0x0e)
+			b = binary.LittleEndian.AppendUint32(b, seq)
+			b = append(b, 0xa0, 0x00, fn)
+			return append(b, data...)
+		}
+		resp := func(seq uint32, data []byte) []byte {
+			b := binary.LittleEndian.AppendUint32(nil, uint32(11+len(data)))
+			b = append(b, 0x16)
+			b = binary.LittleEndian.AppendUint32(b, seq)
+			b = append(b, 0x00, 0x01)
+			return append(b, data...)
+		}
+		p.UDP(SCADA, BSAPRTU, 1234, 1234, bsapIP(0x0e, 0x0006, 1, rdb(1, 0x04, "FT101.FLOW", nil)))
+		p.Advance(30)
+		p.UDP(BSAPRTU, SCADA, 1234, 1234, bsapIP(0x16, 0x0005, 1, resp(1, []byte{0x00, 0x00, 0x48, 0x43})))
+		p.Advance(500)
+		p.UDP(SCADA, BSAPRTU, 1234, 1234, bsapIP(0x0e, 0x0006, 2, rdb(2, 0x84, "PIC201.SP", []byte{0x00, 0x00, 0x20, 0x42})))
+		p.Advance(30)
+		p.UDP(BSAPRTU, SCADA, 1234, 1234, bsapIP(0x16, 0x0005, 2, resp(2, nil)))
 	})
 }
