@@ -101,3 +101,28 @@ func BenchmarkParseCommand(b *testing.B) {
 		}
 	}
 }
+
+// TestRealPyftpdlib: testdata/real_pyftpdlib.pcap (testdata/gen_real.sh:
+// Python ftplib against pyftpdlib 1.5.7 on loopback). tshark -Y ftp reads:
+// frame 4 "220 PLC line 3 FTP service ready.", 6 USER engineer, 9 PASS,
+// 11 SYST → 12 "215 UNIX Type: L8", 13 PWD, 15 TYPE A, 17 PASV, 19 LIST,
+// 23 TYPE I, 27 STOR project.zip, 35 RETR recipe.csv, 39 DELE project.zip, 41 QUIT.
+func TestRealPyftpdlib(t *testing.T) {
+	h := ittest.Run(t, testutil.ReadFrames(t, "testdata/real_pyftpdlib.pcap"), "real_pyftpdlib.pcap", New())
+	h.NoErrors()
+	h.CheckObservations()
+	const srv, cli = "127.0.0.2", "127.0.0.1"
+	if got := h.Attr(srv, "ftp.banner"); !slices.Equal(got, []string{"PLC line 3 FTP service ready."}) {
+		t.Errorf("banner %q", got)
+	}
+	if got := h.Attr(srv, "ftp.system"); !slices.Equal(got, []string{"UNIX Type: L8"}) {
+		t.Errorf("system %q", got)
+	}
+	want := []string{"user/other", "pass/other", "syst/other", "pwd/read", "other/other", "list/read", "stor/write", "retr/read", "dele/write", "quit/other"}
+	if got := h.Ops(cli); !slices.Equal(got, want) {
+		t.Errorf("ops %q, want %q", got, want)
+	}
+	if got := h.Comm(cli, "cleartext_credentials"); !slices.Equal(got, []string{"true"}) {
+		t.Errorf("cleartext_credentials %q", got)
+	}
+}
