@@ -368,9 +368,9 @@ func (r *RPC) Datagram(data []byte, pkt *discovery.PacketInfo, emit discovery.Em
 // readResponse reports what a device says about itself in a PDRealData
 // record: its NameOfStation and IP as configured on the interface, and the
 // neighbours each port sees (LLDP), as "profinet.neighbor" attributes
-// ("port-001 -> siemens-x208-switch port-004 00:0e:8c:ef:75:c5"); the
-// neighbour's MAC also gets its station name (confidence 0.7: reported by
-// another device).
+// ("port-001 -> siemens-x208-switch port-004 00:0e:8c:ef:75:c5"). The
+// neighbour itself gets no observation: it may never appear in the capture,
+// and an asset is made only from what is seen or said by the asset itself.
 func (r *RPC) readResponse(h RPCHeader, body []byte, pkt *discovery.PacketInfo, emit discovery.Emit) {
 	index, rec, err := ParseReadResponse(body, h.LittleEndian)
 	if err != nil || index != IndexPDRealData {
@@ -400,9 +400,6 @@ func (r *RPC) readResponse(h RPCHeader, body []byte, pkt *discovery.PacketInfo, 
 		for _, pe := range p.Peers {
 			m := discovery.MACFromBytes(pe.MAC[:])
 			attr(dev, "profinet.neighbor", sanitize(p.PortID)+" -> "+sanitize(pe.ChassisID)+" "+sanitize(pe.PortID)+" "+m.String(), 0.9)
-			if m.IsUnicast() {
-				attr(discovery.Endpoint{MAC: m}, "profinet.station_name", pe.ChassisID, 0.7)
-			}
 		}
 	}
 }

@@ -50,8 +50,8 @@
 //     device reports about itself: profinet.station_name (OwnChassisID) and
 //     profinet.ip of its interface (confidence 0.9), and per port the LLDP
 //     neighbour as profinet.neighbor "port-001 -> siemens-x208-switch
-//     port-004 00:0e:8c:ef:75:c5"; the neighbour's MAC gets
-//     profinet.station_name with confidence 0.7 (reported by another device).
+//     port-004 00:0e:8c:ef:75:c5" on the reporting device only (no asset is
+//     made for a neighbour that is merely reported).
 //     Other responses, faults and pings are recognised but not reported.
 //
 // Ground truth: ../shared/pcaps/profinet (oracle for DCP and layer-2
