@@ -292,3 +292,23 @@ func BenchmarkParse(b *testing.B) {
 		}
 	}
 }
+
+// TestRealDnsmasq: testdata/real_dnsmasq.pcap (testdata/gen_real.sh: dig
+// against dnsmasq on loopback, EDNS OPT records included). tshark -Y dns reads:
+// frame 2 A historian.plant.local 10.10.30.31, frame 4 AAAA fd00:10:30::31,
+// frame 6 PTR 11.10.10.10.in-addr.arpa → plc-modbus.plant.local, frame 12 (TCP)
+// A plc-s7.plant.local 10.10.10.13, frame 18 No such name wpad.plant.local.
+func TestRealDnsmasq(t *testing.T) {
+	h := ittest.Run(t, testutil.ReadFrames(t, "testdata/real_dnsmasq.pcap"), "real_dnsmasq.pcap", New(), NewTCP())
+	h.NoErrors()
+	h.CheckObservations()
+	for who, want := range map[string]string{"10.10.30.31": "historian.plant.local", "fd00:10:30::31": "historian.plant.local",
+		"10.10.10.11": "plc-modbus.plant.local", "10.10.10.13": "plc-s7.plant.local"} {
+		if got := h.Attr(who, "dns.name"); !slices.Equal(got, []string{want}) {
+			t.Errorf("%s dns.name %q, want %q", who, got, want)
+		}
+	}
+	if got := h.Services("127.0.0.2"); !slices.Equal(got, []string{"dns/udp/53/server", "dns/tcp/53/server"}) {
+		t.Errorf("services %q", got)
+	}
+}
