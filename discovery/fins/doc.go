@@ -24,6 +24,12 @@
 // gateway count below 8 and a defined command code; TCP needs the "FINS"
 // magic. Not offered as a heuristic for other ports.
 //
+// Wireshark 4.0 disagreement: a Controller Data Read command without its
+// optional parameter byte (W342: omitted = read everything, answered with
+// the 94-byte response) is shown as "Malformed Packet (Exception
+// occurred)" (demo_fins.pcapng frame 10); otzone decodes it and its
+// response.
+//
 // Known gaps: command parameters and response data are not decoded beyond
 // the controller model/version (no addresses or values); FINS over
 // Host Link/serial is out of scope.

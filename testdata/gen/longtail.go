@@ -119,7 +119,7 @@ func init() {
 		cd := append(append(padded("CJ2M-CPU31", 20), padded("02.01", 20)...), make([]byte, 40)...)
 		cd = append(cd, 0x00, 0x14, 0x17, 0x80, 0x00, 0x08, 0x01, 0x00, 0x00, 0x04, 0x00, 0x80)
 		k.Exchange(tcp(finsFrame(0x80, plc, ews, 1, 0x0501)), tcp(finsFrame(0xc0, ews, plc, 1, 0x0501, append([]byte{0, 0}, cd...)...)))
-		k.Exchange(tcp(finsFrame(0x80, plc, ews, 2, 0x0402, 0xff, 0xff)), tcp(finsFrame(0xc0, ews, plc, 2, 0x0402, 0, 0)))
+		k.Exchange(tcp(finsFrame(0x80, plc, ews, 2, 0x0402)), tcp(finsFrame(0xc0, ews, plc, 2, 0x0402, 0, 0)))
 		k.Exchange(tcp(finsFrame(0x80, plc, ews, 3, 0x0401, 0xff, 0xff, 0x04)), tcp(finsFrame(0xc0, ews, plc, 3, 0x0401, 0, 0)))
 		k.Close()
 	})
