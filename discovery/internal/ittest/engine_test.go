@@ -61,9 +61,17 @@ func key(o discovery.Observation) string {
 // all IT dissectors at once (ports, heuristics and reassembly as in
 // production) and requires every fact the package test harness saw.
 func TestEngineAgrees(t *testing.T) {
-	fixtures := []string{"cdp/testdata/cdp.pcap", "dhcp/testdata/dora.pcap", "dns/testdata/names.pcap", "http/testdata/http.pcap",
-		"tls/testdata/tls.pcap", "ssh/testdata/ssh.pcap", "telnet/testdata/telnet.pcap", "ftp/testdata/ftp.pcap",
-		"rdp/testdata/rdp.pcap", "smb/testdata/smb.pcap", "snmp/testdata/snmp.pcap", "ntp/testdata/ntp.pcap"}
+	var fixtures []string
+	for _, pkg := range []string{"lldp", "cdp", "dhcp", "dns", "http", "tls", "ssh", "telnet", "ftp", "rdp", "smb", "snmp", "ntp"} {
+		m, _ := filepath.Glob(filepath.Join(testutil.RepoRoot(), "discovery", pkg, "testdata", "*.pcap*"))
+		for _, f := range m {
+			rel, _ := filepath.Rel(filepath.Join(testutil.RepoRoot(), "discovery"), f)
+			fixtures = append(fixtures, rel)
+		}
+	}
+	if len(fixtures) < 19 {
+		t.Fatalf("only %d fixtures found", len(fixtures))
+	}
 	for _, rel := range fixtures {
 		t.Run(filepath.Base(rel), func(t *testing.T) {
 			path := filepath.Join(testutil.RepoRoot(), "discovery", rel)
