@@ -6,7 +6,7 @@
 // — only when the server offers an endpoint with SecurityPolicy#None, mode
 // None, the binary transport and an anonymous user token on the port the
 // user named — CreateSession (no client certificate), ActivateSession
-// (anonymous), one Read of ServerStatus.State and the BuildInfo variables
+// (anonymous), one Read of ServerStatus.State/StartTime and the BuildInfo variables
 // (ProductName, ProductUri, ManufacturerName, SoftwareVersion, BuildNumber,
 // BuildDate), CloseSession; then CloseSecureChannel. It never dials another
 // address than the target, never opens a signed or encrypted channel (it
@@ -33,13 +33,13 @@
 // Observations (Evidence "probe:opcua@host:port", on the server's IP):
 // the opcua service (role server), opcua.endpoint_url,
 // opcua.security_policy_uri, opcua.security_policy, opcua.security_mode,
-// opcua.user_token_type, opcua.endpoint (one line per endpoint: URL,
+// opcua.user_token_type, opcua.transport_profile_uri, opcua.endpoint (one line per endpoint: URL,
 // policy, mode, token types, security level), opcua.application_uri /
 // application_name / product_uri / application_type, the server
 // certificate (opcua.certificate_subject, _issuer, _not_before, _not_after,
 // _signature_algorithm, _key_bits, _self_signed, _uri), and after a session
 // opcua.product_name, opcua.manufacturer_name, opcua.software_version,
-// opcua.build_number, opcua.build_date, opcua.server_state.
+// opcua.build_number, opcua.build_date, opcua.start_time, opcua.server_state.
 //
 // Tests run against two real servers on a free loopback port: gopcua's own
 // (github.com/gopcua/opcua/server v0.8.0) and node-opcua 2.160.0

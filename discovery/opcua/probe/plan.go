@@ -51,7 +51,7 @@ func Plan(targets []Target, opts Options) ([]probe.Planned, error) {
 			steps = append(steps,
 				step{461, func() any { return createSessionRequest(c, t) }, "create_session (no client certificate)", cond},
 				step{467, func() any { return activateSessionRequest(c, "<anonymous policy id from the endpoint>") }, "activate_session anonymous", cond},
-				step{631, func() any { return readRequest(c) }, "read ServerStatus.State and BuildInfo (ns=0;i=2259,2261-2266)", cond},
+				step{631, func() any { return readRequest(c) }, "read ServerStatus.StartTime/State and BuildInfo (ns=0;i=2257,2259,2261-2266)", cond},
 				step{473, func() any { return closeSessionRequest(c) }, "close_session", cond})
 		}
 		steps = append(steps, step{452, func() any { return &ua.CloseSecureChannelRequest{RequestHeader: c.header()} }, "close_secure_channel", ""})

@@ -303,6 +303,7 @@ var buildNodes = []struct {
 	{"software_version", id.Server_ServerStatus_BuildInfo_SoftwareVersion},
 	{"build_number", id.Server_ServerStatus_BuildInfo_BuildNumber},
 	{"build_date", id.Server_ServerStatus_BuildInfo_BuildDate},
+	{"start_time", id.Server_ServerStatus_StartTime},
 	{"server_state", id.Server_ServerStatus_State},
 }
 
@@ -501,6 +502,7 @@ func (o *observer) endpoints(eps []Endpoint, app opcua.ApplicationDescription) {
 		o.attr("opcua.security_policy_uri", e.Policy)
 		o.attr("opcua.security_policy", opcua.PolicyName(e.Policy))
 		o.attr("opcua.security_mode", e.Mode)
+		o.attr("opcua.transport_profile_uri", e.Transport)
 		for _, t := range e.Tokens {
 			o.attr("opcua.user_token_type", t)
 		}
