@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	stdhtml "html"
 	"strings"
 	"testing"
@@ -272,6 +273,14 @@ func TestFlatNetworkAndInternet(t *testing.T) {
 		if id := p.inv.Assets[i].ID; id == "it-desktop" || id == "plc-1" {
 			p.inv.Assets[i].Attributes = append(p.inv.Assets[i].Attributes, inventory.Attribute{Key: "net.vlan", Value: "10", Source: "pcap:t.pcap#frame=" + id})
 		}
+	}
+	// Routed through the core router, the IT desktop is seen on VLAN 10 but has no MAC there: not flat.
+	if a := run(t, p); has(a, "flat-network@control") != nil {
+		t.Errorf("routed host counted on the controllers' VLAN: %v", findingIDs(a))
+	}
+	p.m.Conduits = nil
+	for i := range p.inv.Assets {
+		p.inv.Assets[i].MACs = []string{fmt.Sprintf("00:0c:29:00:00:%02x", i)}
 	}
 	p.inv.Assets = append(p.inv.Assets, inventory.Asset{ID: "cloud", IPs: []string{"3.15.227.20"}, DeviceType: "unknown"})
 	p.comm("historian", "cloud", "https", 443, 20)

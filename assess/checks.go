@@ -635,6 +635,15 @@ func checkRemoteAccess(e *env, r *rules.Rule) ([]draft, *NotEvaluated) {
 		if cz == sz && !isPub {
 			continue
 		}
+		// SSH is how OT engineers manage OT devices; it is remote access
+		// only from outside the OT zones.
+		if p == "ssh" && otKind(e.kind(cz)) && !isPub {
+			continue
+		}
+		label := c.Protocol
+		if p == "" || p == "unknown" || p == "tcp" {
+			label = fmt.Sprintf("tcp/%d", c.Port)
+		}
 		id := sz
 		if cz != "" && cz != sz {
 			id = e.conduitID(cz, sz)
@@ -645,21 +654,23 @@ func checkRemoteAccess(e *env, r *rules.Rule) ([]draft, *NotEvaluated) {
 		}
 		out = append(out, draft{key: id, conduit: id, affected: uniq([]string{cz, sz}), assets: []string{c.Client, c.Server},
 			evidence: []Evidence{{Source: c.Source, Detail: detail}},
-			because:  []string{fmt.Sprintf("%s into %s zone %s", c.Protocol, e.kind(sz), sz)}})
+			because:  []string{fmt.Sprintf("%s from %s into %s zone %s", label, e.name(c.Client), e.kind(sz), sz)}})
 	}
 	return out, nil
 }
 
-// network of an asset for the flat-network check: its VLANs, else its IPv4 /24s.
+// networksOf are the broadcast domains an asset sits on for the
+// flat-network check: its IPv4 /24s, and its VLANs when it is on the local
+// segment itself (it has a MAC of its own: a host behind a router is seen
+// on the router's VLAN but does not sit on it).
 func networksOf(a *inventory.Asset) []string {
 	var out []string
-	for _, at := range a.Attributes {
-		if at.Key == "net.vlan" {
-			out = append(out, "vlan:"+at.Value)
+	if len(a.MACs) > 0 {
+		for _, at := range a.Attributes {
+			if at.Key == "net.vlan" {
+				out = append(out, "vlan:"+at.Value)
+			}
 		}
-	}
-	if len(out) > 0 {
-		return uniq(out)
 	}
 	for _, s := range a.IPs {
 		if ip, err := netip.ParseAddr(s); err == nil && ip.Is4() {
