@@ -430,3 +430,30 @@ func TestReassemblyWrap(t *testing.T) {
 		}
 	}
 }
+
+// DNP3 over UDP carries whole link frames, several per datagram allowed
+// (IEEE 1815-2012 Annex G); frames 1 and 292 of dnp3_example.pcap put in
+// one datagram give two requests, read and select.
+func TestDatagram(t *testing.T) {
+	d := NewUDP()
+	b := append(unhex(t, frame1), unhex(t, frame292)...)
+	if v := d.Detect(b, nil); v != discovery.Yes {
+		t.Fatalf("detect %v", v)
+	}
+	var flow discovery.Flow
+	var ops []string
+	err := d.Datagram(b, &discovery.PacketInfo{Flow: &flow}, func(o discovery.Observation) {
+		if o.Kind == discovery.KindOperation {
+			ops = append(ops, o.Op.Name+"/"+string(o.Op.Class))
+		}
+	})
+	if err != nil || strings.Join(ops, ",") != "read/read,select/control" {
+		t.Errorf("ops %v err %v", ops, err)
+	}
+	if err := d.Datagram(b[:len(b)-3], &discovery.PacketInfo{Flow: &flow}, func(discovery.Observation) {}); !errors.Is(err, ErrShort) {
+		t.Errorf("truncated datagram: %v", err)
+	}
+	if v := d.Detect(unhex(t, frame1)[:6], nil); v != discovery.No {
+		t.Errorf("6-byte datagram: %v", v)
+	}
+}
