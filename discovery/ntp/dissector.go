@@ -3,6 +3,7 @@ package ntp
 import (
 	"net/netip"
 	"strconv"
+	"time"
 
 	"github.com/otzone/otzone/discovery"
 	"github.com/otzone/otzone/discovery/internal/wirestr"
@@ -16,10 +17,45 @@ func init() {
 }
 
 // Dissector reads NTP on UDP 123.
-type Dissector struct{ p Packet }
+type Dissector struct {
+	p Packet
+	// recent remembers, per endpoint and fact, what was last reported: most
+	// clients poll from a new source port each time, so one flow per poll,
+	// and flow state alone would repeat the server's facts every minute.
+	recent map[recentKey]recentVal
+}
+
+type recentKey struct {
+	ip   netip.Addr
+	what uint8 // 0 client role, 1 server role, 2 server facts
+}
+
+type recentVal struct {
+	hash uint64
+	at   time.Time
+}
+
+const (
+	reemit    = 10 * time.Minute
+	maxRecent = 4096
+)
 
 // New returns an NTP dissector.
-func New() *Dissector { return &Dissector{} }
+func New() *Dissector { return &Dissector{recent: map[recentKey]recentVal{}} }
+
+// fresh reports whether fact what (with content hash h) about ip is new or
+// due again, and records it.
+func (d *Dissector) fresh(ip netip.Addr, what uint8, h uint64, t time.Time) bool {
+	k := recentKey{ip, what}
+	if v, ok := d.recent[k]; ok && v.hash == h && t.Sub(v.at) < reemit && !t.Before(v.at) {
+		return false
+	}
+	if len(d.recent) >= maxRecent {
+		clear(d.recent)
+	}
+	d.recent[k] = recentVal{h, t}
+	return true
+}
 
 func (d *Dissector) Name() string { return "ntp" }
 func (d *Dissector) Ports() []discovery.Port {
@@ -78,6 +114,13 @@ func (d *Dissector) Datagram(data []byte, pkt *discovery.PacketInfo, emit discov
 			return
 		}
 		*done = true
+		what := uint8(0)
+		if r == "server" {
+			what = 1
+		}
+		if !d.fresh(src.IP, what, 0, pkt.Time) {
+			return
+		}
 		o := base(discovery.KindService, src)
 		o.Role = r
 		emit(o)
@@ -87,7 +130,8 @@ func (d *Dissector) Datagram(data []byte, pkt *discovery.PacketInfo, emit discov
 		role("client", &es.client)
 	case ModeServer, ModeBroadcast, ModeSymmetricActive, ModeSymmetricPassive:
 		role("server", &es.server)
-		if !es.attrs || es.stratum != p.Stratum || es.refID != p.RefID || es.version != p.Version {
+		h := uint64(p.Stratum)<<40 | uint64(p.Version)<<32 | uint64(p.RefID[0])<<24 | uint64(p.RefID[1])<<16 | uint64(p.RefID[2])<<8 | uint64(p.RefID[3])
+		if (!es.attrs || es.stratum != p.Stratum || es.refID != p.RefID || es.version != p.Version) && d.fresh(src.IP, 2, h, pkt.Time) {
 			es.attrs, es.stratum, es.refID, es.version = true, p.Stratum, p.RefID, p.Version
 			attr := func(key, value string) {
 				if value == "" {

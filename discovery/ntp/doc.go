@@ -7,8 +7,9 @@
 //	service    mode 3 sender "client"; mode 4 and 5 (broadcast) senders "server";
 //	           symmetric active/passive (1/2) peers "server"; mode 6/7 request
 //	           senders "client", responders "server". Port 123.
-//	attribute  on a server, from its mode 4/5/1/2 packets (confidence 0.9, re-emitted
-//	           when the value changes): ntp.stratum ("1"; "16" = unsynchronised),
+//	attribute  on a server, from its mode 4/5/1/2 packets (confidence 0.9; re-emitted
+//	           when a value changes or ten minutes pass, across flows: most clients
+//	           poll from a new source port each time): ntp.stratum ("1"; "16" = unsynchronised),
 //	           ntp.reference_id (stratum 1: the reference clock code, "GPS", "PPS",
 //	           "DCF"; stratum ≥2: the upstream server's IPv4 address, or for an IPv6
 //	           upstream the first four bytes of its MD5 hash shown as dotted quad),

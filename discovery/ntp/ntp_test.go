@@ -128,3 +128,35 @@ func BenchmarkParse(b *testing.B) {
 		}
 	}
 }
+
+// TestRealChrony: testdata/real_chrony.pcap (testdata/gen_real.sh: chronyd 4.3
+// in query-only mode asking a chronyd serving "local stratum 1" on loopback).
+// tshark -V reads: frames 1, 3, 5 NTPv4 client, stratum 0; frames 2, 4, 6 NTPv4
+// server, stratum 1 (primary reference), Reference ID "Unidentified reference
+// source ”" (not printable: no reference_id is reported).
+func TestRealChrony(t *testing.T) {
+	h := ittest.Run(t, testutil.ReadFrames(t, "testdata/real_chrony.pcap"), "real_chrony.pcap", New())
+	h.NoErrors()
+	h.CheckObservations()
+	if got := h.Attr("127.0.0.2", "ntp.stratum"); !slices.Equal(got, []string{"1"}) {
+		t.Errorf("stratum %q", got)
+	}
+	if got := h.Attr("127.0.0.2", "ntp.version"); !slices.Equal(got, []string{"4"}) {
+		t.Errorf("version %q", got)
+	}
+	if got := h.Attr("127.0.0.2", "ntp.reference_id"); got != nil {
+		t.Errorf("reference_id %q", got)
+	}
+	if got := h.Services("127.0.0.1"); !slices.Equal(got, []string{"ntp/udp/123/client"}) {
+		t.Errorf("client services %q", got)
+	}
+	n := 0
+	for _, o := range h.Obs {
+		if o.Key == "ntp.stratum" {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("stratum reported %d times for one unchanged server", n)
+	}
+}
