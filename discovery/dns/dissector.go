@@ -81,7 +81,9 @@ func (f *facts) freshBytes(t time.Time, e discovery.Endpoint, key string, value 
 // flowState remembers which service roles a flow has announced.
 type flowState struct{ client, server bool }
 
-func service(pkt *discovery.PacketInfo, emit discovery.Emit, proto, transport string, port uint16, e discovery.Endpoint, role string) {
+// service emits a role once per flow and, across flows (each query from a
+// new source port is a new flow), at most every ten minutes per endpoint.
+func service(pkt *discovery.PacketInfo, emit discovery.Emit, f *facts, proto, transport string, port uint16, e discovery.Endpoint, role string) {
 	if !e.IP.IsValid() || !e.IP.IsGlobalUnicast() && !e.IP.IsLinkLocalUnicast() && !e.IP.IsLoopback() {
 		return // broadcast/multicast/unspecified: no asset
 	}
@@ -102,6 +104,11 @@ func service(pkt *discovery.PacketInfo, emit discovery.Emit, proto, transport st
 			}
 			st.client = true
 		}
+	}
+	var key [24]byte
+	k := append(append(append(append(key[:0], proto...), '/'), transport...), role...)
+	if !f.freshBytes(pkt.Time, e, "service", k, false) {
+		return
 	}
 	o := pkt.Obs(discovery.KindService, e)
 	o.Protocol, o.Transport, o.Port, o.Role = proto, transport, port, role
@@ -248,7 +255,7 @@ func (d *Dissector) message(msg []byte, pkt *discovery.PacketInfo, emit discover
 		return err
 	}
 	if !h.Response {
-		service(pkt, emit, "dns", transport, Port, pkt.Src, "client")
+		service(pkt, emit, &d.facts, "dns", transport, Port, pkt.Src, "client")
 		op := discovery.Operation{Code: int(h.Opcode), Name: h.Opcode.String(), Class: discovery.OpDiscovery}
 		switch h.Opcode {
 		case OpcodeUpdate:
@@ -267,7 +274,7 @@ func (d *Dissector) message(msg []byte, pkt *discovery.PacketInfo, emit discover
 		emit(o)
 		return nil
 	}
-	service(pkt, emit, "dns", transport, Port, pkt.Src, "server")
+	service(pkt, emit, &d.facts, "dns", transport, Port, pkt.Src, "server")
 	if h.RCode != 0 {
 		return nil
 	}
@@ -383,10 +390,10 @@ func (d *MDNSDissector) Datagram(msg []byte, pkt *discovery.PacketInfo, emit dis
 		return err
 	}
 	if !h.Response {
-		service(pkt, emit, "mdns", "udp", MDNSPort, pkt.Src, "client")
+		service(pkt, emit, &d.facts, "mdns", "udp", MDNSPort, pkt.Src, "client")
 		return nil
 	}
-	service(pkt, emit, "mdns", "udp", MDNSPort, pkt.Src, "server")
+	service(pkt, emit, &d.facts, "mdns", "udp", MDNSPort, pkt.Src, "server")
 	attr := func(e discovery.Endpoint, key, value string, conf float32) {
 		if value == "" || !d.facts.fresh(pkt.Time, e, key, value) {
 			return
@@ -483,7 +490,7 @@ func (d *NBNSDissector) Datagram(msg []byte, pkt *discovery.PacketInfo, emit dis
 	if h.Response {
 		role = "server"
 	}
-	service(pkt, emit, "nbns", "udp", NBNSPort, pkt.Src, role)
+	service(pkt, emit, &d.facts, "nbns", "udp", NBNSPort, pkt.Src, role)
 	if h.RCode != 0 {
 		return nil
 	}

@@ -30,8 +30,9 @@
 // Names are only attributed to private, link-local, CGNAT, ULA and loopback
 // addresses: resolving internet names would otherwise make an asset of
 // every CDN address a workstation looked up. Queries never name their
-// sender. (address, key, value) facts are re-emitted at most every ten
-// minutes (bounded table).
+// sender. (address, key, value) facts and service roles are re-emitted at
+// most every ten minutes (bounded table), across flows: resolvers see one
+// flow per query.
 //
 // Known gaps: DNS on other ports is not found (no heuristic: a DNS header
 // is too weak a signature); DNS-SD TXT records (model= / ty=) and SRV targets
