@@ -46,17 +46,25 @@ func (t FrameType) String() string {
 func CRC(b []byte) uint16 {
 	crc := uint16(0xffff)
 	for _, v := range b {
-		crc ^= uint16(v) << 8
-		for range 8 {
-			if crc&0x8000 != 0 {
-				crc = crc<<1 ^ 0x1021
-			} else {
-				crc <<= 1
-			}
-		}
+		crc = crc<<8 ^ crcTable[byte(crc>>8)^v]
 	}
 	return crc
 }
+
+var crcTable = func() (t [256]uint16) {
+	for i := range t {
+		c := uint16(i) << 8
+		for range 8 {
+			if c&0x8000 != 0 {
+				c = c<<1 ^ 0x1021
+			} else {
+				c <<= 1
+			}
+		}
+		t[i] = c
+	}
+	return t
+}()
 
 // Frame is one C37.118 frame.
 type Frame struct {
