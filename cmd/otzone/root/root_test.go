@@ -39,7 +39,7 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"--nosuchflag"}, 2, "", "unknown flag: --nosuchflag"},
 		{[]string{"assets", "--format", "xml"}, 2, "", `--format "xml"`},
 		{[]string{"assets", "show"}, 2, "", "one asset id"},
-		{[]string{"export"}, 2, "", "name a kind: inventory"},
+		{[]string{"export"}, 2, "", "name a kind: assessment, diagram, inventory"},
 		{[]string{"ingest"}, 2, "", "at least one capture"},
 		{[]string{"--log-level", "loud", "version"}, 2, "", "--log-level"},
 		{[]string{"ingest", "/nonexistent/file.pcap"}, 1, "1 file (1 failed)", "/nonexistent/file.pcap"},
