@@ -362,7 +362,8 @@ func checkWriteSource(e *env, r *rules.Rule) ([]draft, *NotEvaluated) {
 		}
 		var ops []inventory.Operation
 		for _, o := range c.Operations {
-			if (o.Class == "write" || o.Class == "control" || o.Class == "program") && o.Count > 0 {
+			// Program transfers and state changes are the lifecycle rules' findings.
+			if (o.Class == "write" || o.Class == "control" || o.Class == "program") && o.Count > 0 && !lifecycleOp(o) {
 				ops = append(ops, o)
 			}
 		}

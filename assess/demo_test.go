@@ -167,13 +167,21 @@ func TestDemoFindings(t *testing.T) {
 	if find(d.a, "controller-program-from-unexpected-host@control-vlan10") != nil {
 		t.Error("EWS download reported as unexpected host")
 	}
-	// TCP SYN 192.168.1.50 (IT desktop) → 10.10.20.21:3389 (HMI).
-	syn := tcpFrame(t, d.path, func(ip *layers.IPv4, tcp *layers.TCP) bool {
-		return ip.SrcIP.String() == "192.168.1.50" && ip.DstIP.String() == "10.10.20.21" && tcp.DstPort == 3389 && tcp.SYN
-	})
+	// The IT desktop 192.168.1.50 opens TCP 3389 on the HMI 10.10.20.21; the
+	// evidence is the first frame of that connection the RDP dissector used
+	// (the SYN or the first data segment).
+	rdp := map[string]bool{}
+	for _, fr := range testutil.ReadFrames(t, d.path) {
+		p := gopacket.NewPacket(fr.Data, fr.LinkType, gopacket.Default)
+		ip, _ := p.Layer(layers.LayerTypeIPv4).(*layers.IPv4)
+		tcp, _ := p.Layer(layers.LayerTypeTCP).(*layers.TCP)
+		if ip != nil && tcp != nil && ip.SrcIP.String() == "192.168.1.50" && ip.DstIP.String() == "10.10.20.21" && tcp.DstPort == 3389 {
+			rdp["pcap:plant.pcapng#frame="+strconv.Itoa(fr.Number)] = true
+		}
+	}
 	f = find(d.a, "remote-access-into-control@enterprise-192.168.1.0-24--supervisory-vlan20")
-	if f == nil || !hasEvidence(f, syn, "3389") {
-		t.Errorf("remote access (%s): %+v", syn, f)
+	if f == nil || len(f.Evidence) == 0 || !rdp[f.Evidence[0].Source] || !strings.Contains(f.Evidence[0].Detail, "3389") {
+		t.Errorf("remote access (frames %v): %+v", rdp, f)
 	}
 	// Every finding id is rule@scope, unique, with evidence and the reference keys.
 	seen := map[string]bool{}

@@ -121,7 +121,7 @@ func WriteMarkdown(w io.Writer, a *Assessment, g *diagram.Graph) error {
 	p("\n## Findings (%d)\n\n", len(a.Findings))
 	for _, f := range a.Findings {
 		p("### [%s] %s\n\n", strings.ToUpper(f.Severity), mdEscape(f.Title))
-		p("- **id:** `%s`\n", strings.ReplaceAll(diagram.Clean(f.ID), "`", "'"))
+		p("- **id:** %s\n", codeSpan(f.ID))
 		if f.Zone != "" {
 			p("- **zone:** %s\n", mdEscape(f.Zone))
 		}
@@ -136,7 +136,7 @@ func WriteMarkdown(w io.Writer, a *Assessment, g *diagram.Graph) error {
 		p("- **assets:** %s\n", strings.Join(names, ", "))
 		p("- **evidence** (%d of %d):\n", len(f.Evidence), f.EvidenceTotal)
 		for _, ev := range f.Evidence {
-			p("  - %s: %s\n", mdEscape(ev.Source), mdEscape(ev.Detail))
+			p("  - %s: %s\n", codeSpan(ev.Source), mdEscape(ev.Detail))
 		}
 		p("- **references%s:**\n", map[bool]string{true: " (requirement selection is analyst judgement)", false: ""}[f.ReferencesUnverified])
 		for _, fw := range refFrameworks(f.References) {
@@ -168,6 +168,12 @@ func WriteMarkdown(w io.Writer, a *Assessment, g *diagram.Graph) error {
 		p("- %s\n", mdEscape(n))
 	}
 	return bw.Flush()
+}
+
+// codeSpan puts s in a Markdown code span, where nothing is interpreted;
+// backticks, which would end it, become quotes.
+func codeSpan(s string) string {
+	return "`" + strings.ReplaceAll(diagram.Clean(s), "`", "'") + "`"
 }
 
 func countStatus(rows []ComplianceRow, st string) int {
