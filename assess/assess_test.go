@@ -568,3 +568,61 @@ func TestDataFiles(t *testing.T) {
 		}
 	}
 }
+
+// synthetic2000 is a 2,000-asset plant: 40 control zones of 48 PLCs, each
+// polled (and written) by one HMI in a supervisory zone, plus a historian.
+func synthetic2000() (*inventory.Inventory, *zones.Model) {
+	inv := &inventory.Inventory{Sources: []inventory.Source{{Name: "synthetic.pcap", Packets: 1 << 20, FirstSeen: fixedNow(), LastSeen: fixedNow().Add(time.Hour)}}}
+	m := &zones.Model{Source: "derived"}
+	m.Zones = append(m.Zones, zones.Zone{ID: "supervisory", Kind: zones.KindSupervisory, PurdueLevel: lv(2), SLTarget: zones.DefaultSLTarget(zones.KindSupervisory)})
+	for z := 0; z < 40; z++ {
+		zid := fmt.Sprintf("control-%02d", z)
+		m.Zones = append(m.Zones, zones.Zone{ID: zid, Kind: zones.KindControl, PurdueLevel: lv(1), SLTarget: zones.DefaultSLTarget(zones.KindControl)})
+		hmi := fmt.Sprintf("hmi-%02d", z)
+		inv.Assets = append(inv.Assets, inventory.Asset{ID: hmi, IPs: []string{fmt.Sprintf("10.20.%d.10", z)}, DeviceType: "hmi", PurdueLevel: lv(2)})
+		m.Zones[0].Assets = append(m.Zones[0].Assets, hmi)
+		for i := 0; i < 48; i++ {
+			id := fmt.Sprintf("plc-%02d-%02d", z, i)
+			inv.Assets = append(inv.Assets, inventory.Asset{ID: id, IPs: []string{fmt.Sprintf("10.10.%d.%d", z, i+1)}, MACs: []string{fmt.Sprintf("00:80:f4:00:%02x:%02x", z, i)},
+				DeviceType: "plc", PurdueLevel: lv(1), Attributes: []inventory.Attribute{{Key: "net.vlan", Value: fmt.Sprint(100 + z)}}})
+			m.Zones[z+1].Assets = append(m.Zones[z+1].Assets, id)
+			inv.Communications = append(inv.Communications, inventory.Communication{Client: hmi, Server: id, Protocol: "modbus", Port: 502, Packets: 1000,
+				Source:     fmt.Sprintf("pcap:synthetic.pcap#frame=%d", len(inv.Communications)+1),
+				Operations: []inventory.Operation{{Name: "read_holding_registers", Class: "read", Count: 900}, {Name: "write_single_register", Class: "write", Count: 3}}})
+		}
+		m.Conduits = append(m.Conduits, zones.Conduit{ID: zid + "--supervisory", Zones: [2]string{zid, "supervisory"}, Protocols: []string{"modbus"}, Operations: map[string]uint64{"write": 144}})
+	}
+	for len(inv.Assets) < 2000 {
+		id := fmt.Sprintf("hist-%d", len(inv.Assets))
+		inv.Assets = append(inv.Assets, inventory.Asset{ID: id, DeviceType: "historian", PurdueLevel: lv(3)})
+	}
+	return inv, m
+}
+
+// BenchmarkReport2000 runs the assessment and renders the HTML report
+// (with the in-process SVG diagram) of a synthetic 2,000-asset plant.
+func BenchmarkReport2000(b *testing.B) {
+	inv, m := synthetic2000()
+	rs := ruleSet(b)
+	for i := 0; i < b.N; i++ {
+		a, err := Run(inv, m, rs, Options{Now: fixedNow})
+		if err != nil {
+			b.Fatal(err)
+		}
+		var out bytes.Buffer
+		if err := WriteHTML(context.Background(), &out, a, Diagram(a, m, inv, "zones")); err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(out.Len()), "html-bytes")
+	}
+}
+
+func BenchmarkAssess2000(b *testing.B) {
+	inv, m := synthetic2000()
+	rs := ruleSet(b)
+	for i := 0; i < b.N; i++ {
+		if _, err := Run(inv, m, rs, Options{Now: fixedNow}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -328,7 +328,7 @@ func checkCleartext(e *env, r *rules.Rule) ([]draft, *NotEvaluated) {
 			}
 		}
 		d.evidence = append([]Evidence{{Source: c.Source, Detail: detail}}, d.evidence...)
-		d.because = append(d.because, c.Protocol)
+		d.because = append(d.because, fmt.Sprintf("%s → %s %s", e.name(c.Client), e.name(c.Server), c.Protocol))
 		out = append(out, d)
 	}
 	return out, nil
