@@ -83,6 +83,7 @@ for MB in "${SIZES[@]}"; do
   done
   med() { printf '%s\n' $1 | sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
   for n in $NAMES; do
+    [ -n "${WALL[$n]}" ] || continue
     w=$(med "${WALL[$n]}"); c=$(med "${CPU[$n]}"); r=$(med "${RSS[$n]}")
     awk -v n="${n#*_}" -v w="$w" -v c="$c" -v r="$r" -v p="$PKTS" -v b="$BYTES" -v mb="$MB" 'BEGIN {
       printf "RESULT %4s MiB %-8s wall %8.2f s %11.0f pkt/s %7.1f MB/s | cpu %8.2f s %11.0f pkt/cpu-s | peak RSS %7.1f MiB\n",

@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/otzone/otzone/discovery"
@@ -19,14 +20,27 @@ import (
 
 // BenchmarkEngineFile reads $OTZONE_BENCH_FILE (a capture, e.g. the corpus
 // from bench/run.sh) through the source reader and an engine with every
-// registered dissector, per op the whole file; emitted observations are
+// registered dissector (or those named in $OTZONE_BENCH_DISSECTORS, "none"
+// for the engine alone), per op the whole file; emitted observations are
 // counted and dropped (no inventory, no database). Run with -benchtime 1x.
 func BenchmarkEngineFile(b *testing.B) {
 	path := os.Getenv("OTZONE_BENCH_FILE")
 	if path == "" {
 		b.Skip("set OTZONE_BENCH_FILE to a capture")
 	}
-	set, err := discovery.NewSet()
+	// $OTZONE_BENCH_DISSECTORS: comma-separated names, "none" for the
+	// engine alone; default every registered dissector.
+	var names []string
+	if v := os.Getenv("OTZONE_BENCH_DISSECTORS"); v != "" {
+		names = strings.Split(v, ",")
+	}
+	var set *discovery.Set
+	var err error
+	if len(names) == 1 && names[0] == "none" {
+		set, err = discovery.NewSetOf()
+	} else {
+		set, err = discovery.NewSet(names...)
+	}
 	if err != nil {
 		b.Fatal(err)
 	}
