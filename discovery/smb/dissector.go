@@ -2,6 +2,7 @@ package smb
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"strconv"
 
@@ -19,6 +20,9 @@ const (
 // larger messages (file data) are passed as their first headLimit bytes
 // followed by skipped pieces, so that no read or write is ever buffered whole.
 const headLimit = 64 << 10
+
+// maxCompound bounds the commands read from one compound SMB2 message.
+const maxCompound = 16
 
 func init() {
 	discovery.Register("smb", func() discovery.Dissector { return New() })
@@ -143,7 +147,21 @@ func (s *stream) Parse(pdu []byte, pkt *discovery.PacketInfo, emit discovery.Emi
 	e.role()
 	switch {
 	case bytes.Equal(m[:4], sigSMB2):
-		return s.smb2(m, &e)
+		// A compound message chains commands through NextCommand ([MS-SMB2] 3.2.4.1.4).
+		for i := 0; i < maxCompound; i++ {
+			if err := s.smb2(m, &e); err != nil {
+				return err
+			}
+			if len(m) < 24 {
+				return nil
+			}
+			next := int(binary.LittleEndian.Uint32(m[20:]))
+			if next < 64 || next >= len(m) || next%8 != 0 {
+				return nil
+			}
+			m = m[next:]
+		}
+		return nil
 	case bytes.Equal(m[:4], sigSMB1):
 		return s.smb1(m, &e)
 	case bytes.Equal(m[:4], sigTransform):

@@ -32,6 +32,8 @@
 //
 // Privacy: the NTLM user name is never stored, only that one was sent.
 //
+// Compound SMB2 messages are followed through NextCommand (at most 16 commands).
+//
 // Known gaps: Kerberos session setups carry no names we read; tree connect
 // paths (ADMIN$, C$) and file names are not reported; compressed messages
 // are skipped; SMB over QUIC is not read.

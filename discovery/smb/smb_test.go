@@ -1,6 +1,7 @@
 package smb
 
 import (
+	"encoding/binary"
 	"slices"
 	"strings"
 	"testing"
@@ -201,5 +202,35 @@ func TestRealImpacket(t *testing.T) {
 	}
 	if got := h.Ops(cli); !slices.Equal(got, []string{"write/write", "read/read"}) {
 		t.Errorf("ops %q", got)
+	}
+}
+
+// TestCompound: a compound CREATE + READ + CLOSE request ([MS-SMB2] 3.2.4.1.4,
+// NextCommand 8-byte aligned) yields the READ operation inside it.
+func TestCompound(t *testing.T) {
+	hdr := func(cmd uint16, next uint32) []byte {
+		h := make([]byte, 64)
+		copy(h, sigSMB2)
+		h[4] = 64
+		h[12] = byte(cmd)
+		binary.LittleEndian.PutUint32(h[20:], next)
+		return h
+	}
+	create := append(hdr(5, 64+64), make([]byte, 64)...)
+	read := append(hdr(8, 64+56), make([]byte, 56)...)
+	closeCmd := append(hdr(6, 0), make([]byte, 24)...)
+	m := append(append(create, read...), closeCmd...)
+	pdu := append([]byte{0, byte(len(m) >> 16), byte(len(m) >> 8), byte(len(m))}, m...)
+	var ops []string
+	s := New().NewStream(nil)
+	if err := s.Parse(pdu, &discovery.PacketInfo{Dir: discovery.ToServer}, func(o discovery.Observation) {
+		if o.Kind == discovery.KindOperation {
+			ops = append(ops, o.Op.Name)
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(ops, []string{"read"}) {
+		t.Errorf("ops %q", ops)
 	}
 }
