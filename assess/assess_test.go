@@ -323,13 +323,19 @@ func TestTimeSyncAndUnknown(t *testing.T) {
 	p = newPlant()
 	p.inv.Assets = append(p.inv.Assets, inventory.Asset{ID: "mystery", IPs: []string{"10.10.10.99"}, DeviceType: "unknown"})
 	p.m.Zones[3].Assets = append(p.m.Zones[3].Assets, "mystery")
+	p.inv.Assets = append(p.inv.Assets, inventory.Asset{ID: "lo", IPs: []string{"127.0.0.1"}, DeviceType: "unknown"})
+	p.m.Zones[3].Assets = append(p.m.Zones[3].Assets, "lo")
+	p.comm("lo", "plc-1", "unknown", 9999, 50) // the capture host itself
 	p.comm("mystery", "plc-1", "unknown", 9999, 1)
 	if a := run(t, p); has(a, "unknown-asset@control") != nil {
 		t.Error("single-packet unknown asset reported")
 	}
-	p.inv.Communications[0].Packets = 2
-	if a := run(t, p); has(a, "unknown-asset@control") == nil {
-		t.Error("unknown asset not reported")
+	if a := run(t, p); has(a, "unknown-asset@control") != nil {
+		t.Error("loopback-only asset reported as unknown")
+	}
+	p.inv.Communications[1].Packets = 2
+	if a := run(t, p); has(a, "unknown-asset@control") == nil || len(has(a, "unknown-asset@control").Assets) != 1 {
+		t.Error("unknown asset not reported (alone)")
 	}
 }
 

@@ -152,6 +152,20 @@ func groupAddress(a *inventory.Asset) bool {
 	return true
 }
 
+// loopbackOnly: an "asset" that is only 127.0.0.0/8 or ::1 is the capture
+// host talking to itself, not a device on the plant network.
+func loopbackOnly(a *inventory.Asset) bool {
+	if len(a.IPs) == 0 {
+		return false
+	}
+	for _, s := range a.IPs {
+		if ip, err := netip.ParseAddr(s); err != nil || !ip.IsLoopback() {
+			return false
+		}
+	}
+	return true
+}
+
 // publicAddr: globally routable (not private, loopback, link-local,
 // multicast, CGNAT, documentation or benchmarking space), as rules'
 // network.public.
@@ -888,7 +902,7 @@ func checkUnknown(e *env, r *rules.Rule) ([]draft, *NotEvaluated) {
 	var out []draft
 	for i := range e.inv.Assets {
 		a := &e.inv.Assets[i]
-		if (a.DeviceType != "" && a.DeviceType != "unknown") || groupAddress(a) || packets[a.ID] < min {
+		if (a.DeviceType != "" && a.DeviceType != "unknown") || groupAddress(a) || loopbackOnly(a) || packets[a.ID] < min {
 			continue
 		}
 		z := e.zoneOf[a.ID]
