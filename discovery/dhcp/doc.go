@@ -14,8 +14,9 @@
 //	  service    protocol "dhcp", transport "udp", port 67, role "server"
 //	  attribute  dhcp.server_id      option 54 as sent in OFFER/ACK/NAK
 //
-// Confidence: client-sent facts 0.9 (the client says it about itself),
-// assigned_ip 0.95 (the server's lease). Operations are not emitted: DHCP
+// Confidence: client-sent names 0.9 (the client says it about itself),
+// requested_ip 0.7 (a wish the server may refuse), assigned_ip 0.95 (the
+// server's lease), server_id 0.9. Operations are not emitted: DHCP
 // messages go to broadcast addresses, so there is no server asset to pair
 // with, and they do not act on a process.
 //
