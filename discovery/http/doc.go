@@ -30,5 +30,6 @@
 // Each attribute key is emitted once per flow (first value). Known gaps:
 // HTTP/2 (h2c prior knowledge) and HTTP/3 are not read; compressed bodies are
 // not inflated (no title); credentials in form bodies (POST login=...) are
-// not detected; pipelined HEAD requests are paired only with the last one.
+// not detected; pipelined HEAD requests are paired only with the last one;
+// after a CONNECT the proxy's reply is not read (no server role for it).
 package http

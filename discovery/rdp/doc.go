@@ -26,7 +26,8 @@
 // Detect accepts a TPKT/X.224 Connection Request (to the server) or Confirm
 // (to the client). Not heuristic: TPKT/COTP also carries S7comm and MMS.
 //
-// Known gaps: routing tokens (load balancer "Cookie: msts=") are treated as
-// cookies; the MCS/GCC client data (client name, build) after TLS is not
-// readable; RDP over UDP (3389/udp) is not read.
+// Known gaps: routing tokens (load balancer "Cookie: msts=") are ignored; the
+// MCS/GCC client data (client name, build) is not read, neither when TLS
+// hides it nor in the rare standard-RDP-security sessions where it is clear;
+// RDP over UDP (3389/udp) is not read.
 package rdp
