@@ -64,6 +64,13 @@ func lenFramers() []discovery.Factory {
 			return &lenFramer{"tpkt", 102, func(b []byte) bool { return b[0] == 3 && binary.BigEndian.Uint16(b[2:]) >= 7 },
 				func(b []byte) int { return int(binary.BigEndian.Uint16(b[2:])) }, 4}
 		},
+		// DNP3 link layer (IEEE 1815 §9.2): 0x0564, length counts control,
+		// addresses and user data; a CRC follows the header and every 16
+		// user-data bytes.
+		func() discovery.Dissector {
+			return &lenFramer{"dnp3", 20000, func(b []byte) bool { return b[0] == 0x05 && b[1] == 0x64 && b[2] >= 5 },
+				func(b []byte) int { ud := int(b[2]) - 5; return 10 + ud + 2*((ud+15)/16) }, 3}
+		},
 		// OPC UA TCP: 3-letter type, chunk flag, little-endian message size.
 		func() discovery.Dissector {
 			return &lenFramer{"opcua", 4840, func(b []byte) bool {
@@ -98,6 +105,7 @@ func TestStreamFramingVsTshark(t *testing.T) {
 		// one PDU more, in frame 30.
 		{"opcua/opcua_with-gap.pcap", "opcua", "opcua.transport.type", 171 + 1},
 		{"opcua/opcua_with-gap_with-handshake.pcap", "opcua", "opcua.transport.type", 239 + 1},
+		{"dnp3/dnp3_example.pcap", "dnp3", "dnp3.start", 834},
 		{"opcua/open62541_client-server_mainloop.pcap", "opcua", "opcua.transport.type", 68},
 		{"opcua/pending_overflow.pcap", "opcua", "opcua.transport.type", 24},
 	}
