@@ -338,3 +338,26 @@ func TestProgress(t *testing.T) {
 		r.Close()
 	}
 }
+
+// TestNgTimestampResolution checks if_tsresol decoding (pcapng draft
+// §4.2: bit 7 clear = 10^-n seconds, set = 2^-n) and if_tsoffset.
+func TestNgTimestampResolution(t *testing.T) {
+	cases := []struct {
+		ifc  ngInterface
+		ts   uint64
+		want time.Time
+	}{
+		{ngInterface{exp: 6}, 1_700_000_000_123_456, time.Unix(1_700_000_000, 123_456_000)},
+		{ngInterface{exp: 9}, 1_700_000_000_123_456_789, time.Unix(1_700_000_000, 123_456_789)},
+		{ngInterface{exp: 3, offset: 10}, 5_250, time.Unix(15, 250_000_000)},
+		{ngInterface{exp: 12}, 2_000_000_001_999, time.Unix(2, 1)}, // picoseconds, truncated to ns
+		{ngInterface{binary: true, exp: 10}, 5*1024 + 512, time.Unix(5, 500_000_000)},
+		{ngInterface{binary: true, exp: 0}, 42, time.Unix(42, 0)},
+		{ngInterface{binary: true, exp: 40}, 3<<40 | 1<<39, time.Unix(3, 500_000_000)},
+	}
+	for _, c := range cases {
+		if got := c.ifc.time(c.ts); !got.Equal(c.want) {
+			t.Errorf("%+v ts %d: %v, want %v", c.ifc, c.ts, got, c.want)
+		}
+	}
+}
