@@ -15,6 +15,7 @@ type pcapReader struct {
 	*input
 	bo       binary.ByteOrder
 	nano     bool
+	hdrLen   int // record header: 16, or 24 in the "modified" (Kuznetzov) format
 	linkType layers.LinkType
 	frame    Frame
 	n        uint64
@@ -26,8 +27,12 @@ func newPcap(in *input) (*pcapReader, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: pcap file header: %w", in.name, ErrTruncated)
 	}
-	r := &pcapReader{input: in}
+	r := &pcapReader{input: in, hdrLen: 16}
 	switch binary.BigEndian.Uint32(h) {
+	case 0xa1b2cd34: // modified pcap (old Red Hat tcpdump): 8 more bytes per record
+		r.bo, r.hdrLen = binary.BigEndian, 24
+	case 0x34cdb2a1:
+		r.bo, r.hdrLen = binary.LittleEndian, 24
 	case 0xa1b2c3d4:
 		r.bo = binary.BigEndian
 	case 0xa1b23c4d:
@@ -61,7 +66,7 @@ func (r *pcapReader) Next() (*Frame, error) {
 		return nil, r.err
 	}
 	off := r.off
-	h, err := r.next(16)
+	h, err := r.next(r.hdrLen)
 	if err != nil {
 		if err == io.EOF {
 			r.err = io.EOF

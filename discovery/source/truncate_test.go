@@ -361,3 +361,24 @@ func TestNgTimestampResolution(t *testing.T) {
 		}
 	}
 }
+
+// TestModifiedPcap reads the "modified" libpcap format (magic 0xa1b2cd34,
+// 24-byte record headers with ifindex, protocol and packet type), written
+// by old Red Hat tcpdump builds; layout as in Wireshark's wiretap/libpcap.c.
+func TestModifiedPcap(t *testing.T) {
+	le := func(b []byte, v uint32) []byte { return binary.LittleEndian.AppendUint32(b, v) }
+	f := []byte{0x34, 0xcd, 0xb2, 0xa1, 2, 0, 4, 0}
+	f = le(le(le(le(f, 0), 0), 65535), 1)
+	for i, n := range []int{60, 42} {
+		f = le(le(le(le(f, uint32(1000+i)), 5), uint32(n)), uint32(n))
+		f = append(f, 2, 0, 0, 0, 0x08, 0x00, 0, 0) // ifindex, protocol, pkt_type, pad
+		f = append(f, make([]byte, n)...)
+	}
+	p := filepath.Join(t.TempDir(), "modified.pcap")
+	os.WriteFile(p, f, 0o644)
+	frames, err := readAll(t, p)
+	if err != nil || len(frames) != 2 || len(frames[0].Data) != 60 || len(frames[1].Data) != 42 ||
+		!frames[1].CI.Timestamp.Equal(time.Unix(1001, 5000)) {
+		t.Fatalf("frames %d err %v", len(frames), err)
+	}
+}
