@@ -93,9 +93,17 @@ func AssetID(key string) string {
 	return hex.EncodeToString(h[:6])
 }
 
+// siteIP is an IP address in the address space of one site: the same
+// private address at two sites (ingest --site) is two hosts. Rows without a
+// site share the "" space.
+type siteIP struct {
+	site string
+	ip   netip.Addr
+}
+
 type macInfo struct {
-	ips     map[netip.Addr]uint64 // source IPs -> packets
-	arpIPs  map[netip.Addr]bool   // ARP sender IPs
+	ips     map[siteIP]uint64 // source IPs -> packets
+	arpIPs  map[siteIP]bool   // ARP sender IPs (the router's own addresses)
 	router  bool
 	vlans   int // distinct VLANs it sends IP traffic on, when that made it a router
 	packets uint64
@@ -113,22 +121,25 @@ type assetAcc struct {
 
 type merger struct {
 	macs     map[discovery.MAC]*macInfo
-	ipOwner  map[netip.Addr]discovery.MAC // IP -> the non-router MAC that sends it most
-	routerIP map[netip.Addr]discovery.MAC
-	assets   map[string]*assetAcc // by key
+	ipOwner  map[siteIP]discovery.MAC // IP -> the non-router MAC that sends it most
+	routerIP map[siteIP]discovery.MAC
+	// bcast are subnet-directed broadcast addresses sent to with a unicast
+	// MAC (through a router): they name no device.
+	bcast  map[siteIP]bool
+	assets map[string]*assetAcc // by key
 }
 
 func newMerger(rows *Rows) *merger {
 	m := &merger{
 		macs:     map[discovery.MAC]*macInfo{},
-		ipOwner:  map[netip.Addr]discovery.MAC{},
-		routerIP: map[netip.Addr]discovery.MAC{},
+		ipOwner:  map[siteIP]discovery.MAC{},
+		routerIP: map[siteIP]discovery.MAC{},
 		assets:   map[string]*assetAcc{},
 	}
 	info := func(mac discovery.MAC) *macInfo {
 		mi := m.macs[mac]
 		if mi == nil {
-			mi = &macInfo{ips: map[netip.Addr]uint64{}, arpIPs: map[netip.Addr]bool{}}
+			mi = &macInfo{ips: map[siteIP]uint64{}, arpIPs: map[siteIP]bool{}}
 			m.macs[mac] = mi
 		}
 		return mi
@@ -139,10 +150,11 @@ func newMerger(rows *Rows) *merger {
 		}
 		mi := info(h.MAC)
 		mi.packets += h.Count
-		if h.IP.IsValid() && usableIP(h.IP) {
-			mi.ips[h.IP] += h.Count
+		if ip := h.IP.Unmap(); ip.IsValid() && usableIP(ip) {
+			k := siteIP{h.Site, ip}
+			mi.ips[k] += h.Count
 			if h.Protocol == "arp" {
-				mi.arpIPs[h.IP] = true
+				mi.arpIPs[k] = true
 			}
 		}
 	}
@@ -155,7 +167,7 @@ func newMerger(rows *Rows) *merger {
 	// Which MACs send each IP: a MAC that sends IPs other MACs also send,
 	// for two or more other MACs, forwards their traffic (inter-VLAN
 	// routing seen on a trunk SPAN).
-	senders := map[netip.Addr][]discovery.MAC{}
+	senders := map[siteIP][]discovery.MAC{}
 	for mac, mi := range m.macs {
 		for ip := range mi.ips {
 			senders[ip] = append(senders[ip], mac)
@@ -222,7 +234,7 @@ func newMerger(rows *Rows) *merger {
 			mi.vlans = len(vs)
 		}
 	}
-	best := map[netip.Addr]uint64{}
+	best := map[siteIP]uint64{}
 	for mac, mi := range m.macs {
 		if mi.router {
 			continue
@@ -239,9 +251,9 @@ func newMerger(rows *Rows) *merger {
 	// does not say which bindings came from ARP, the IPs it sends that no
 	// other MAC sends and that share a subnet (/24, /64) with a local
 	// host's address. Routed addresses from elsewhere fail that test.
-	local := map[netip.Prefix]bool{}
+	local := map[siteNet]bool{}
 	for ip := range m.ipOwner {
-		local[subnet(ip)] = true
+		local[siteNet{ip.site, subnet(ip.ip)}] = true
 	}
 	for mac, mi := range m.macs {
 		if !mi.router {
@@ -249,9 +261,9 @@ func newMerger(rows *Rows) *merger {
 		}
 		own := mi.arpIPs
 		if len(own) == 0 {
-			own = map[netip.Addr]bool{}
+			own = map[siteIP]bool{}
 			for ip := range mi.ips {
-				if _, owned := m.ipOwner[ip]; !owned && local[subnet(ip)] {
+				if _, owned := m.ipOwner[ip]; !owned && local[siteNet{ip.site, subnet(ip.ip)}] {
 					own[ip] = true
 				}
 			}
@@ -261,7 +273,13 @@ func newMerger(rows *Rows) *merger {
 			m.routerIP[ip] = mac
 		}
 	}
+	m.bcast = directedBroadcasts(rows)
 	return m
+}
+
+type siteNet struct {
+	site string
+	net  netip.Prefix
 }
 
 func subnet(ip netip.Addr) netip.Prefix {
@@ -297,19 +315,29 @@ func saysRouter(key, value string) bool {
 	return strings.Contains(strings.ToLower(value), "router")
 }
 
-// resolve maps an endpoint to its merge key and, for a sub-addressed
-// device, the key of its gateway. ok is false for endpoints that name no
-// device (broadcast, multicast, nothing).
+// ipKey is the merge key of an IP-keyed asset: "ip:10.0.0.5", or with a
+// site "ip:10.0.0.5|site:north" (private addresses repeat across sites).
+func ipKey(site string, ip netip.Addr) string {
+	if site == "" {
+		return "ip:" + ip.String()
+	}
+	return "ip:" + ip.String() + "|site:" + site
+}
+
+// resolve maps an endpoint, seen at site, to its merge key and, for a
+// sub-addressed device, the key of its gateway. ok is false for endpoints
+// that name no device (broadcast, multicast, nothing).
 //
 // A MAC/IP pair only binds the IP to the MAC when the pair was seen as a
 // source (a host row). A destination pair names the next hop: the IP of
 // a routed destination travels with the router's MAC, so it is resolved
 // by IP (its owner's MAC, a router's own address, or an IP-keyed asset).
-func (m *merger) resolve(e discovery.Endpoint) (key, gateway string, ok bool) {
+// Hence a fact about (router MAC, remote IP) never lands on the router.
+func (m *merger) resolve(e discovery.Endpoint, site string) (key, gateway string, ok bool) {
 	if e.Sub != "" {
 		base := e
 		base.Sub = ""
-		gw, _, ok := m.resolve(base)
+		gw, _, ok := m.resolve(base, site)
 		if !ok {
 			return "", "", false
 		}
@@ -319,9 +347,15 @@ func (m *merger) resolve(e discovery.Endpoint) (key, gateway string, ok bool) {
 	if !usableIP(ip) {
 		ip = netip.Addr{}
 	}
+	sip := siteIP{site, ip}
 	if !e.MAC.IsZero() && !e.MAC.IsUnicast() {
 		// Sent to a group MAC: a subnet-directed broadcast
 		// (10.10.10.255 to ff:ff:ff:ff:ff:ff) names no device.
+		return "", "", false
+	}
+	if ip.IsValid() && m.bcast[sip] {
+		// A directed broadcast forwarded with a unicast MAC
+		// (bacnet_example.pcap frame 72): no device either.
 		return "", "", false
 	}
 	if e.MAC.IsUnicast() {
@@ -329,13 +363,13 @@ func (m *merger) resolve(e discovery.Endpoint) (key, gateway string, ok bool) {
 		switch {
 		case !ip.IsValid():
 			return "mac:" + e.MAC.String(), "", true
-		case mi != nil && mi.ips[ip] > 0:
-			if !mi.router || mi.arpIPs[ip] {
+		case mi != nil && mi.ips[sip] > 0:
+			if !mi.router || mi.arpIPs[sip] {
 				return "mac:" + e.MAC.String(), "", true
 			}
 		default: // not a source binding
-			if _, owned := m.ipOwner[ip]; !owned {
-				if _, r := m.routerIP[ip]; !r && (mi == nil || (len(mi.ips) == 0 && !mi.router)) {
+			if _, owned := m.ipOwner[sip]; !owned {
+				if _, r := m.routerIP[sip]; !r && (mi == nil || (len(mi.ips) == 0 && !mi.router)) {
 					// A MAC that never sent from any IP: the
 					// destination is its own address.
 					return "mac:" + e.MAC.String(), "", true
@@ -346,19 +380,19 @@ func (m *merger) resolve(e discovery.Endpoint) (key, gateway string, ok bool) {
 	if !ip.IsValid() {
 		return "", "", false
 	}
-	if mac, ok := m.ipOwner[ip]; ok {
+	if mac, ok := m.ipOwner[sip]; ok {
 		return "mac:" + mac.String(), "", true
 	}
-	if mac, ok := m.routerIP[ip]; ok {
+	if mac, ok := m.routerIP[sip]; ok {
 		return "mac:" + mac.String(), "", true
 	}
-	return "ip:" + ip.String(), "", true
+	return ipKey(site, ip), "", true
 }
 
 // asset returns the accumulator of an endpoint, creating it (and its
 // gateway) on first use, and records the endpoint's addresses on it.
 func (m *merger) asset(e discovery.Endpoint, seen Seen, site string) *assetAcc {
-	key, gw, ok := m.resolve(e)
+	key, gw, ok := m.resolve(e, site)
 	if !ok {
 		return nil
 	}
@@ -386,7 +420,7 @@ func (m *merger) asset(e discovery.Endpoint, seen Seen, site string) *assetAcc {
 			a.macs[e.MAC.String()] = true
 		}
 		if ip := e.IP.Unmap(); usableIP(ip) {
-			k2, _, _ := m.resolve(discovery.Endpoint{MAC: e.MAC, IP: ip})
+			k2, _, _ := m.resolve(discovery.Endpoint{MAC: e.MAC, IP: ip}, site)
 			if k2 == key {
 				a.ips[ip.String()] = true
 			}
@@ -501,16 +535,16 @@ func (m *merger) communications(rows *Rows) []Communication {
 	out := map[key]*Communication{}
 	seen := map[key]*Seen{}
 	resolve := func(ck CommKey) (key, bool) {
-		ckey, _, ok1 := m.resolve(ck.Client)
+		ckey, _, ok1 := m.resolve(ck.Client, ck.Site)
 		if !ok1 {
 			return key{}, false
 		}
-		skey, _, ok2 := m.resolve(ck.Server)
+		skey, _, ok2 := m.resolve(ck.Server, ck.Site)
 		sid := ""
 		if ok2 {
 			sid = m.assets[skey].ID
 		} else {
-			sid = groupID(ck.Server)
+			sid = m.groupID(ck.Server, ck.Site)
 			if sid == "" {
 				return key{}, false
 			}
@@ -623,10 +657,12 @@ func (m *merger) communications(rows *Rows) []Communication {
 
 // groupID names a non-device destination (broadcast or multicast) so that
 // discovery traffic to it stays visible as a communication.
-func groupID(e discovery.Endpoint) string {
+func (m *merger) groupID(e discovery.Endpoint, site string) string {
 	ip := e.IP.Unmap()
 	kind := ""
 	switch {
+	case ip.IsValid() && m.bcast[siteIP{site, ip}]:
+		kind = "broadcast:"
 	case ip.IsValid() && ip.IsMulticast():
 		kind = "multicast:"
 	case ip.Is4() && ip.As4() == [4]byte{255, 255, 255, 255}:
