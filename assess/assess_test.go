@@ -174,6 +174,14 @@ func TestWriteFromUnexpectedSource(t *testing.T) {
 	if a := run(t, p); has(a, "controller-write-unexpected-source@control") != nil {
 		t.Errorf("HMI / same-zone PLC write reported: %v", findingIDs(a))
 	}
+	// An engineering workstation in the enterprise zone is not the plant's.
+	p = newPlant()
+	p.m.Zones[2].Assets = []string{"hmi"}
+	p.m.Zones[0].Assets = append(p.m.Zones[0].Assets, "ews")
+	p.comm("ews", "plc-1", "modbus", 502, 4, op("write_single_register", "write", 1, "5"))
+	if a := run(t, p); has(a, "controller-write-unexpected-source@control") == nil {
+		t.Errorf("EWS in the enterprise zone writing: %v", findingIDs(a))
+	}
 	p = newPlant()
 	p.comm("historian", "plc-1", "modbus", 502, 4, op("write_single_register", "write", 3, "7"))
 	a := run(t, p)

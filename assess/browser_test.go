@@ -319,3 +319,29 @@ func TestBrowserHostileNames(t *testing.T) {
 		t.Errorf("console error: %s", e)
 	}
 }
+
+// TestBrowserHostileCapture: a report built from a capture whose DHCP host
+// names are script injections executes nothing in a real browser.
+func TestBrowserHostileCapture(t *testing.T) {
+	inv, m, a := hostilePipeline(t)
+	w := startBrowser(t)
+	path := writeReport(t, a, assess.Diagram(a, m, inv, diagram.DetailAssets), "hostile-capture.html")
+	w.open(t, path)
+	var res struct {
+		Pwned   []string `json:"pwned"`
+		Scripts int      `json:"scripts"`
+		Imgs    int      `json:"imgs"`
+		Ready   string   `json:"ready"`
+		Shown   bool     `json:"shown"`
+	}
+	w.exec(t, `var p=[];for(var i=1;i<=3;i++){if(window["pwned"+i]!==undefined){p.push("pwned"+i);}}
+		return {pwned:p, scripts:document.scripts.length, imgs:document.images.length,
+		ready:document.documentElement.getAttribute("data-otzone-ready"),
+		shown:document.getElementById("asset-table").textContent.indexOf("<script>window.pwned1=1</script>")>=0};`, &res)
+	if len(res.Pwned) != 0 || res.Scripts != 1 || res.Imgs != 0 || res.Ready != "1" || !res.Shown {
+		t.Errorf("hostile capture report: %+v", res)
+	}
+	for _, e := range w.consoleErrors(t) {
+		t.Errorf("console error: %s", e)
+	}
+}

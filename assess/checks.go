@@ -360,8 +360,10 @@ func (e *env) processPair(c *inventory.Communication) bool {
 	return ct == "io_device" || st == "io_device" || e.zoneOf[c.Client] == e.zoneOf[c.Server]
 }
 
+// authorized: the client is of an authorized device type and sits in an
+// OT zone (an "HMI" in the enterprise network is not the plant's HMI).
 func (e *env) authorized(client string, types map[string]bool) bool {
-	return types[e.deviceType(client)]
+	return types[e.deviceType(client)] && otKind(e.kind(e.zoneOf[client]))
 }
 
 func checkWriteSource(e *env, r *rules.Rule) ([]draft, *NotEvaluated) {
