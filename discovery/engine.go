@@ -154,6 +154,7 @@ type Engine struct {
 	wire        uint64
 	sinceCheck  int
 	st          EngineStats
+	panics      map[string]int // per dissector, for logPanic
 }
 
 type frameEntry struct {
@@ -467,7 +468,18 @@ func (e *Engine) callFrame(fd FrameDissector, data []byte) (err error, panicked 
 	return fd.Frame(data, &e.pkt, e.emit), false
 }
 
+// logPanic logs a recovered dissector panic: the first ten per dissector,
+// then every power of two, so a dissector that panics on every flow of a
+// large capture does not flood the log.
 func (e *Engine) logPanic(name string, r any) {
+	if e.panics == nil {
+		e.panics = map[string]int{}
+	}
+	e.panics[name]++
+	n := e.panics[name]
+	if n > 10 && n&(n-1) != 0 {
+		return
+	}
 	e.log.Error("dissector panic", "dissector", name, "evidence", e.pkt.Evidence.String(),
-		"src", e.pkt.Src.String(), "dst", e.pkt.Dst.String(), "panic", fmt.Sprint(r))
+		"src", e.pkt.Src.String(), "dst", e.pkt.Dst.String(), "panic", fmt.Sprint(r), "count", n)
 }
