@@ -2,6 +2,7 @@ package discovery_test
 
 import (
 	"encoding/binary"
+	"log/slog"
 	"net/netip"
 	"strings"
 	"testing"
@@ -670,5 +671,24 @@ func TestBufferBudget(t *testing.T) {
 	r.e.Close()
 	if st := r.e.Stats(); st.BufferedBytes != 0 {
 		t.Errorf("buffered %d after Close, want 0", st.BufferedBytes)
+	}
+}
+
+// TestPanicLogging: a dissector panicking on every flow is logged for the
+// first ten flows, then at powers of two, and every panic is counted.
+func TestPanicLogging(t *testing.T) {
+	var buf strings.Builder
+	set, _ := testSet(t)
+	r := newRunner(t, set, discovery.EngineOptions{Logger: slog.New(slog.NewTextHandler(&buf, nil))})
+	for i := 0; i < 20; i++ {
+		c := ep{cli.mac, cli.ip, uint16(30000 + i)}
+		r.eth(tcpEth(c, srv, 1, 1, fACK, pdu("PANIC")))
+	}
+	if st := r.e.Stats(); st.DissectorPanics != 20 {
+		t.Errorf("DissectorPanics %d, want 20", st.DissectorPanics)
+	}
+	lines := strings.Count(buf.String(), `msg="dissector panic"`)
+	if lines != 11 || !strings.Contains(buf.String(), "dissector=fake") || !strings.Contains(buf.String(), "count=16") {
+		t.Errorf("%d log lines, want 11 (1-10 and 16):\n%s", lines, buf.String())
 	}
 }
