@@ -45,10 +45,14 @@ func BenchmarkEngineFile(b *testing.B) {
 		b.Fatal(err)
 	}
 	var pkts, obs uint64
+	var kinds [8]uint64
 	b.ReportAllocs()
 	cpu0 := cpuTime()
 	for i := 0; i < b.N; i++ {
-		e := discovery.NewEngine(set, func(discovery.Observation) { obs++ }, discovery.EngineOptions{})
+		e := discovery.NewEngine(set, func(o discovery.Observation) {
+			obs++
+			kinds[o.Kind&7]++
+		}, discovery.EngineOptions{})
 		r, err := source.Open(path)
 		if err != nil {
 			b.Fatal(err)
@@ -73,8 +77,8 @@ func BenchmarkEngineFile(b *testing.B) {
 		e.Close()
 		if i == 0 {
 			st := e.Stats()
-			b.Logf("%d packets, %d observations, malformed %d, dissector errors %d, panics %d, PDUs %v",
-				st.Packets, obs, st.Malformed, st.DissectorErrors, st.DissectorPanics, st.PDUs)
+			b.Logf("%d packets, %d observations (by kind %v), malformed %d, dissector errors %d, panics %d, PDUs %v",
+				st.Packets, obs, kinds, st.Malformed, st.DissectorErrors, st.DissectorPanics, st.PDUs)
 		}
 	}
 	cpu := cpuTime() - cpu0
