@@ -259,7 +259,7 @@ func newReader(path string, r io.Reader, c io.Closer, size int64) (Reader, error
 	case isNgMagic(magic):
 		rd, err = newNg(in)
 	default:
-		err = fmt.Errorf("%s: %w (magic % x)", path, ErrNotCapture, magic)
+		err = fmt.Errorf("%s: %w (magic % x%s)", path, ErrNotCapture, magic, compressedHint(magic))
 	}
 	if err != nil {
 		in.Close()
@@ -282,6 +282,22 @@ func isPcapMagic(b []byte) bool {
 
 func isNgMagic(b []byte) bool {
 	return len(b) >= 4 && b[0] == 0x0a && b[1] == 0x0d && b[2] == 0x0d && b[3] == 0x0a
+}
+
+// compressedHint names compression formats we do not read, so the error
+// says what to do.
+func compressedHint(b []byte) string {
+	switch {
+	case len(b) >= 4 && b[0] == 0x28 && b[1] == 0xb5 && b[2] == 0x2f && b[3] == 0xfd:
+		return ": zstd-compressed, decompress it first (zstd -d)"
+	case len(b) >= 3 && b[0] == 'B' && b[1] == 'Z' && b[2] == 'h':
+		return ": bzip2-compressed, decompress it first (bunzip2)"
+	case len(b) >= 4 && b[0] == 0xfd && b[1] == '7' && b[2] == 'z' && b[3] == 'X':
+		return ": xz-compressed, decompress it first (xz -d)"
+	case len(b) >= 4 && b[0] == 'P' && b[1] == 'K' && b[2] == 3 && b[3] == 4:
+		return ": a zip archive, extract it first"
+	}
+	return ""
 }
 
 func isGzipMagic(b []byte) bool { return len(b) >= 2 && b[0] == 0x1f && b[1] == 0x8b }

@@ -157,6 +157,7 @@ func TestOpenErrors(t *testing.T) {
 		{"pcap header cut", write("cut.pcap", user0[:10]), ErrTruncated},
 		{"empty gzip", write("empty.gz", gzEmpty.Bytes()), ErrEmpty},
 		{"missing", filepath.Join(dir, "nope.pcap"), os.ErrNotExist},
+		{"zstd", write("x.pcap.zst", []byte{0x28, 0xb5, 0x2f, 0xfd, 0, 0, 0, 0}), ErrNotCapture},
 	}
 	for _, c := range cases {
 		r, err := Open(c.path)
