@@ -8,6 +8,7 @@ import (
 
 	assessCmd "github.com/otzone/otzone/cmd/otzone/assess"
 	assetsCmd "github.com/otzone/otzone/cmd/otzone/assets"
+	captureCmd "github.com/otzone/otzone/cmd/otzone/capture"
 	"github.com/otzone/otzone/cmd/otzone/cmdutil"
 	diffCmd "github.com/otzone/otzone/cmd/otzone/diff"
 	exportCmd "github.com/otzone/otzone/cmd/otzone/export"
@@ -72,6 +73,7 @@ or $OTZONE_DB).`,
 	// ---- Nouns: add yours here, one line each (keep alphabetical). ----
 	cmd.AddCommand(assessCmd.NewCmdAssess(f, nil))
 	cmd.AddCommand(assetsCmd.NewCmdAssets(f))
+	cmd.AddCommand(captureCmd.NewCmdCapture(f, nil))
 	cmd.AddCommand(diffCmd.NewCmdDiff(f, nil))
 	cmd.AddCommand(exportCmd.NewCmdExport(f))
 	cmd.AddCommand(ingestCmd.NewCmdIngest(f, nil))
