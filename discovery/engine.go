@@ -417,6 +417,9 @@ func (e *Engine) Flush() {
 // state, so the next source starts afresh (and hosts get first-sighting
 // evidence in it too). Counters are kept.
 func (e *Engine) Close() {
+	for f := e.head; f != nil; f = f.next {
+		e.finish(f)
+	}
 	e.Flush()
 	for f := e.head; f != nil; {
 		next := f.next

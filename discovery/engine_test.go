@@ -83,6 +83,23 @@ func TestFraming(t *testing.T) {
 					t.Errorf("TCPGaps %d, want 1", st.TCPGaps)
 				}
 			}},
+		{name: "held segments are delivered when the flow closes", start: true,
+			segs: [][]byte{
+				tcpEth(cli, srv, 1001, 5001, fACK, p1),
+				// p2 (1006..1010) is never captured
+				tcpEth(cli, srv, 1011, 5001, fACK, p3),
+				tcpEth(cli, srv, 1018, 5001, fACK|fFIN, p1),
+				tcpEth(srv, cli, 5001, 1024, fACK|fFIN, nil),
+			},
+			want: []string{"to_server:one", "to_server:three", "to_server:one"}},
+		{name: "an ack past the hole skips it at once", start: true,
+			segs: [][]byte{
+				tcpEth(cli, srv, 1001, 5001, fACK, p1),
+				tcpEth(cli, srv, 1011, 5001, fACK, p3), // held: 1006..1010 missing
+				tcpEth(srv, cli, 5001, 1018, fACK, p2), // the server has it all
+				tcpEth(cli, srv, 1018, 5006, fACK, p1), // in order again
+			},
+			want: []string{"to_server:one", "to_server:three", "to_client:two", "to_server:one"}},
 		{name: "gap in the middle of a pdu drops the partial pdu", start: true,
 			segs: func() [][]byte {
 				out := [][]byte{tcpEth(cli, srv, 1001, 5001, fACK, p3[:4])} // first 4 of 7 bytes

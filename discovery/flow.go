@@ -87,6 +87,14 @@ func (e *Engine) tcp(seq, ack uint32, flags uint8, payload []byte, fragment bool
 	p := &e.pkt
 	p.Dir = dir
 	p.Flow = &f.F
+	if flags&ackF != 0 && f.mode != modeNone {
+		// The peer acknowledges bytes past a hole in the other direction:
+		// it received them, the capture missed them, they will not come.
+		if oh := &f.half[1-dir]; len(oh.ooo) > 0 && int32(ack-oh.ooo[0].seq) > 0 {
+			e.skipHole(f, 1-dir)
+			p.Dir, p.Flow = dir, &f.F
+		}
+	}
 	if e.ipMissing > 0 {
 		// Cut by the snap length: the segment's end is not in the capture.
 		// Dissecting it would misframe the stream; treat it as lost.
@@ -369,6 +377,7 @@ func (e *Engine) evictIdle() {
 // evict emits f's pending delta and removes it from the table.
 func (e *Engine) evict(f *flow) {
 	e.st.FlowsEvicted++
+	e.finish(f)
 	if f.dirty {
 		e.emitFlow(f)
 	}
@@ -438,6 +447,7 @@ func (e *Engine) accountBuffers(f *flow) {
 // table (trailing ACKs keep counting to it) until idle or a new SYN.
 func (e *Engine) closeFlow(f *flow) {
 	f.closed = true
+	e.finish(f)
 	e.stopDissect(f)
 }
 

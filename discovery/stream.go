@@ -106,6 +106,42 @@ func (e *Engine) hold(f *flow, dir Direction, seq uint32, payload []byte) {
 	}
 }
 
+// skipHole gives up on the hole before direction dir's first held segment
+// and delivers what follows it. PDUs parsed meanwhile are presented with
+// dir's addresses, not the current packet's.
+func (e *Engine) skipHole(f *flow, dir Direction) {
+	h := &f.half[dir]
+	if len(h.ooo) == 0 || f.mode == modeNone {
+		return
+	}
+	p := &e.pkt
+	saved := *p
+	e.pktFor(f, dir)
+	e.resync(f, dir, h.ooo[0].seq)
+	e.drainOOO(f, dir)
+	*p = saved
+}
+
+// finish delivers what a flow still holds out of order before it is
+// closed or evicted.
+func (e *Engine) finish(f *flow) {
+	for d := ToServer; d <= ToClient; d++ {
+		e.skipHole(f, d)
+	}
+}
+
+// pktFor sets the packet's addresses and direction to those of flow
+// direction dir.
+func (e *Engine) pktFor(f *flow, dir Direction) {
+	p := &e.pkt
+	p.Dir, p.Flow = dir, &f.F
+	if dir == ToServer {
+		p.Src, p.Dst, p.SrcPort, p.DstPort = f.F.Client, f.F.Server, f.F.ClientPort, f.F.ServerPort
+	} else {
+		p.Src, p.Dst, p.SrcPort, p.DstPort = f.F.Server, f.F.Client, f.F.ServerPort, f.F.ClientPort
+	}
+}
+
 // drainOOO delivers held segments that have become contiguous.
 func (e *Engine) drainOOO(f *flow, dir Direction) {
 	h := &f.half[dir]
