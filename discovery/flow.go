@@ -50,14 +50,13 @@ type flow struct {
 	fin       [2]bool
 	payload   bool // some payload was seen (a later SYN starts a new connection)
 
-	mode    uint8
-	claimed bool // the dissector came from a claimed port (not a heuristic)
-	sd      StreamDissector
-	stream  Stream
-	dd      DatagramDissector
-	did     int   // index of the attached dissector in Engine.pdus
-	tries   uint8 // UDP detection attempts
-	half    [2]half
+	mode   uint8
+	sd     StreamDissector
+	stream Stream
+	dd     DatagramDissector
+	did    int   // index of the attached dissector in Engine.pdus
+	tries  uint8 // UDP detection attempts
+	half   [2]half
 }
 
 // tcp handles a TCP segment.
@@ -284,7 +283,7 @@ func (e *Engine) attach(f *flow) {
 	f.mode = modeNone
 	if f.F.Transport == TCP {
 		if sd := e.set.TCP[f.F.ServerPort]; sd != nil {
-			f.sd, f.claimed, f.mode = sd, true, modeDetect
+			f.sd, f.mode = sd, modeDetect
 		} else if len(e.heurTCP) > 0 {
 			f.mode = modeDetect
 		}
@@ -295,7 +294,7 @@ func (e *Engine) attach(f *flow) {
 		dd = e.set.UDP[f.F.ClientPort]
 	}
 	if dd != nil {
-		f.dd, f.claimed, f.mode = dd, true, modeDetect
+		f.dd, f.mode = dd, modeDetect
 	} else if len(e.heurUDP) > 0 {
 		f.mode = modeDetect
 	}
