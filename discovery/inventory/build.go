@@ -714,6 +714,9 @@ func (m *merger) finish(a *assetAcc, opt BuildOptions) {
 	sortAttributes(a.Attributes)
 	for _, at := range a.Attributes {
 		if hostnameKeys[at.Key] || strings.HasSuffix(at.Key, ".hostname") {
+			if _, err := netip.ParseAddr(at.Value); err == nil {
+				continue // "10.10.10.15" as a Fox host name is an address
+			}
 			a.hosts[at.Value] = true
 		}
 	}
@@ -795,5 +798,28 @@ func ouiVendor(mac string) string {
 	if err != nil || m[0]&0x02 != 0 { // locally administered: no OUI
 		return ""
 	}
-	return CleanValue(macs.ValidMACPrefixMap[[3]byte{m[0], m[1], m[2]}])
+	v := CleanOUIName(macs.ValidMACPrefixMap[[3]byte{m[0], m[1], m[2]}])
+	if strings.EqualFold(v, "IEEE Registration Authority") {
+		// An MA-M/MA-S block (00:50:c2, 70:b3:d5, ...): the maker is
+		// named by 28 or 36 bits, which the table does not carry.
+		return ""
+	}
+	return v
+}
+
+// CleanOUIName tidies an IEEE registry organisation name as gopacket's
+// table carries it: runs of spaces collapse, and trailing separators and
+// a dangling " ." go ("Siemens AG," gives "Siemens AG", "DU PONT PIXEL
+// SYSTEMS     ." gives "DU PONT PIXEL SYSTEMS"); the period of an
+// abbreviation ("Inc.", "Co.,Ltd.") stays.
+func CleanOUIName(s string) string {
+	s = strings.Join(strings.Fields(CleanValue(s)), " ")
+	for {
+		n := len(s)
+		s = strings.TrimRight(s, ",;:/ ")
+		s = strings.TrimSuffix(s, " .")
+		if len(s) == n {
+			return s
+		}
+	}
 }
