@@ -10,7 +10,7 @@ DEMO_DB  ?= demo.db
 
 export CGO_ENABLED = 1
 
-.PHONY: all build test bench fuzz lint demo golden release clean
+.PHONY: all build test bench bench-go fuzz lint demo golden release clean
 
 all: lint test build
 
@@ -20,7 +20,15 @@ build:
 test:
 	$(GO) test ./...
 
+# The throughput benchmark of the issue: builds the corpus from ../shared
+# (bench/out/, BENCH_MB MiB, default 200) and times otzone ingest against
+# tshark and tcpdump under /usr/bin/time -v (results: BENCHMARKS.md).
+BENCH_MB ?= 200
 bench:
+	bench/run.sh $(BENCH_MB)
+
+# The Go micro-benchmarks (parsers, engine, inventory, renderers).
+bench-go:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 # Every Fuzz* target in the repository, each for FUZZTIME.

@@ -5,6 +5,7 @@ package testutil
 import (
 	"bytes"
 	"flag"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -73,8 +74,11 @@ func ReadFrames(t testing.TB, path string) []Frame {
 		}
 		for n := 1; ; n++ {
 			data, ci, err := r.ReadPacketData()
-			if err != nil {
+			if err == io.EOF {
 				break
+			}
+			if err != nil {
+				t.Fatalf("%s: frame %d: %v (a fixture must be a whole capture)", path, n, err)
 			}
 			lt := r.LinkType()
 			if ci.InterfaceIndex >= 0 && ci.InterfaceIndex < r.NInterfaces() {
@@ -92,8 +96,11 @@ func ReadFrames(t testing.TB, path string) []Frame {
 	}
 	for n := 1; ; n++ {
 		data, ci, err := r.ReadPacketData()
-		if err != nil {
+		if err == io.EOF {
 			break
+		}
+		if err != nil {
+			t.Fatalf("%s: frame %d: %v (a fixture must be a whole capture)", path, n, err)
 		}
 		out = append(out, Frame{Number: n, Data: append([]byte(nil), data...), CI: ci, LinkType: r.LinkType()})
 	}
