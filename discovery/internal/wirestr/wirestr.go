@@ -1,12 +1,14 @@
 // Package wirestr turns hostile byte strings from the wire into values safe
 // to store and show: copied out of the packet buffer, NUL and space padding
-// trimmed, control characters replaced, invalid UTF-8 repaired, and the
+// trimmed, control characters replaced, invisible format characters (bidi
+// overrides, zero-width spaces) dropped, invalid UTF-8 repaired, and the
 // length capped. It is shared by the IT-protocol dissectors (lldp, cdp, dhcp,
 // dns, http, tls, ssh, ftp, smb, snmp, ...).
 package wirestr
 
 import (
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -37,11 +39,16 @@ func CleanN(b []byte, max int) string {
 		switch {
 		case r == utf8.RuneError && n <= 1:
 			r = '\uFFFD'
-		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0):
+		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == '\u2028' || r == '\u2029':
 			if r == 0 {
 				continue // embedded NULs carry nothing
 			}
 			r = ' '
+		case unicode.Is(unicode.Cf, r):
+			// Format characters (bidi overrides U+202A-202E, U+2066-2069,
+			// zero-width spaces, BOM) change how a value displays, not what it
+			// says: drop them so that "evil\u202Eexe.txt" cannot pose as another name.
+			continue
 		}
 		if sb.Len()+utf8.RuneLen(r) > max {
 			sb.WriteString("…")

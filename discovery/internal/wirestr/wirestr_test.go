@@ -18,6 +18,9 @@ func TestClean(t *testing.T) {
 		{"caf\xc3\xa9", "café"},
 		{"bad\xff", "bad\uFFFD"},
 		{"x\u0085y", "x y"},
+		{"plc\u202egpj.exe", "plcgpj.exe"},
+		{"a\u200bb\ufeff", "ab"},
+		{"line\u2028two", "line two"},
 	}
 	for _, c := range cases {
 		if got := Clean([]byte(c.in)); got != c.want {
