@@ -1,0 +1,124 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"github.com/otzone/otzone/discovery"
+	"github.com/otzone/otzone/discovery/inventory"
+)
+
+// LoadForCounts reads the subset of the stored facts that decides which
+// assets and communications inventory.Build materialises, without the
+// facts that only describe them, so that `otzone ingest` can print its
+// summary without loading the whole database:
+//
+//   - hosts: every MAC/IP binding (the merge);
+//   - attributes: one row per endpoint (it makes an asset), plus the rows
+//     Build reads for the merge itself: router capabilities and roles
+//     (*.capabilities, device.role), VLANs (net.vlan) and stated subnets
+//     (*.netmask, *.subnet_mask, *.ip);
+//   - services: one row per endpoint;
+//   - communications: every key (packets, bytes, times left zero);
+//   - operations: one row per server address and site, with class
+//     "discovery" only when every operation to it is discovery (what the
+//     directed-broadcast test reads); the client is left empty so these
+//     rows create no communication (the Builder writes a communication row
+//     for every operation and communication attribute anyway);
+//   - comm_attributes: none, for the same reason.
+//
+// len(Build(LoadForCounts()).Assets) and .Communications equal those of
+// Build(Load()); TestLoadForCountsMatchesLoad holds it to that on real
+// captures. Times, counts and evidence in the result are not meaningful.
+func (s *Store) LoadForCounts(ctx context.Context) (*inventory.Rows, error) {
+	out := &inventory.Rows{}
+	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, fmt.Errorf("store: load counts: %w", err)
+	}
+	defer tx.Rollback()
+	q := func(what, query string, dest []any, row func()) error {
+		rows, err := tx.QueryContext(ctx, query)
+		if err != nil {
+			return fmt.Errorf("store: load counts %s: %w", what, err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			if err := rows.Scan(dest...); err != nil {
+				return fmt.Errorf("store: load counts %s: %w", what, err)
+			}
+			row()
+		}
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("store: load counts %s: %w", what, err)
+		}
+		return nil
+	}
+	var (
+		mac, ip, sub, site, key, value, proto, tr string
+		cmac, cip, csub, smac, sip, ssub, class   string
+		count, port                               int64
+	)
+	// Endpoint strings repeat (an asset has many rows): parse each once.
+	eps := map[[3]string]discovery.Endpoint{}
+	ep := func(mac, ip, sub string) discovery.Endpoint {
+		k := [3]string{mac, ip, sub}
+		e, ok := eps[k]
+		if !ok {
+			e = endpoint(mac, ip, sub)
+			eps[k] = e
+		}
+		return e
+	}
+	err = q("hosts", `SELECT mac, ip, protocol, site, packets FROM hosts`, []any{&mac, &ip, &proto, &site, &count}, func() {
+		e := ep(mac, ip, "")
+		out.Hosts = append(out.Hosts, inventory.HostRow{MAC: e.MAC, IP: e.IP, Protocol: proto, Site: site,
+			Seen: inventory.Seen{Count: uint64(count)}})
+	})
+	if err != nil {
+		return nil, err
+	}
+	attr := func() {
+		out.Attributes = append(out.Attributes, inventory.AttributeRow{Endpoint: ep(mac, ip, sub), Key: key, Value: value, Site: site})
+	}
+	err = q("attributes", `SELECT mac, ip, sub, site, key, value FROM attributes
+		WHERE lower(key) LIKE '%.capabilities' OR lower(key) = 'device.role' OR key = 'net.vlan'
+			OR key LIKE '%.netmask' OR key LIKE '%.subnet_mask' OR key LIKE '%.ip'`,
+		[]any{&mac, &ip, &sub, &site, &key, &value}, attr)
+	if err != nil {
+		return nil, err
+	}
+	key, value = "", ""
+	err = q("attributes", `SELECT DISTINCT mac, ip, sub, site FROM attributes`, []any{&mac, &ip, &sub, &site}, attr)
+	if err != nil {
+		return nil, err
+	}
+	err = q("services", `SELECT DISTINCT mac, ip, sub, site FROM services`, []any{&mac, &ip, &sub, &site}, func() {
+		out.Services = append(out.Services, inventory.ServiceRow{Endpoint: ep(mac, ip, sub), Site: site})
+	})
+	if err != nil {
+		return nil, err
+	}
+	err = q("communications", `SELECT `+commCols+` FROM communications`,
+		[]any{&cmac, &cip, &csub, &smac, &sip, &ssub, &proto, &tr, &port, &site}, func() {
+			out.Communications = append(out.Communications, inventory.CommRow{CommKey: inventory.CommKey{
+				Client: ep(cmac, cip, csub), Server: ep(smac, sip, ssub), Protocol: proto, Transport: tr,
+				Port: uint16(port), Site: site}})
+		})
+	if err != nil {
+		return nil, err
+	}
+	err = q("operations", `SELECT s_ip, site, MIN(class) FROM operations WHERE s_ip <> ''
+		GROUP BY s_ip, site HAVING MAX(class) = MIN(class) AND MIN(class) = 'discovery'
+		UNION ALL SELECT s_ip, site, 'other' FROM operations WHERE s_ip <> ''
+		GROUP BY s_ip, site HAVING NOT (MAX(class) = MIN(class) AND MIN(class) = 'discovery')`,
+		[]any{&sip, &site, &class}, func() {
+			out.Operations = append(out.Operations, inventory.OperationRow{CommKey: inventory.CommKey{
+				Server: ep("", sip, ""), Site: site}, Class: class})
+		})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
