@@ -59,6 +59,61 @@ func WriteCSV(w io.Writer, inv *Inventory) error {
 	return cw.Error()
 }
 
+// CommunicationsCSVHeader are the columns of WriteCommunicationsCSV, one
+// row per communication. client/server are asset ids (or a server's
+// "broadcast:ADDR"/"multicast:ADDR"); the *_ips and *_name columns repeat
+// the asset's addresses and first hostname so a spreadsheet needs no join.
+// operations lists "name(code) class xCOUNT", attributes "key=value", both
+// joined with "; ".
+var CommunicationsCSVHeader = []string{"client", "client_ips", "client_name", "server", "server_ips", "server_name",
+	"protocol", "transport", "port", "packets", "bytes", "operations", "attributes", "first_seen", "last_seen", "source"}
+
+// WriteCommunicationsCSV writes one row per communication with the same
+// defences as WriteCSV (encoding/csv quoting, CSVCell on every cell).
+func WriteCommunicationsCSV(w io.Writer, inv *Inventory) error {
+	byID := make(map[string]*Asset, len(inv.Assets))
+	for i := range inv.Assets {
+		byID[inv.Assets[i].ID] = &inv.Assets[i]
+	}
+	side := func(id string) (ips, name string) {
+		a := byID[id]
+		if a == nil {
+			return "", ""
+		}
+		if len(a.Hostnames) > 0 {
+			name = a.Hostnames[0]
+		}
+		return strings.Join(a.IPs, "; "), name
+	}
+	cw := csv.NewWriter(w)
+	if err := cw.Write(CommunicationsCSVHeader); err != nil {
+		return err
+	}
+	for _, c := range inv.Communications {
+		ops := make([]string, 0, len(c.Operations))
+		for _, o := range c.Operations {
+			ops = append(ops, fmt.Sprintf("%s(%d) %s x%d", o.Name, o.Code, o.Class, o.Count))
+		}
+		attrs := make([]string, 0, len(c.Attributes))
+		for _, a := range c.Attributes {
+			attrs = append(attrs, a.Key+"="+a.Value)
+		}
+		cips, cname := side(c.Client)
+		sips, sname := side(c.Server)
+		row := []string{c.Client, cips, cname, c.Server, sips, sname, c.Protocol, c.Transport, strconv.Itoa(c.Port),
+			strconv.FormatUint(c.Packets, 10), strconv.FormatUint(c.Bytes, 10), strings.Join(ops, "; "),
+			strings.Join(attrs, "; "), timeString(c.FirstSeen), timeString(c.LastSeen), c.Source}
+		for i := range row {
+			row[i] = CSVCell(row[i])
+		}
+		if err := cw.Write(row); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
 // ServiceString is "modbus/tcp/502 server".
 func ServiceString(s Service) string {
 	if s.Port == 0 {

@@ -19,9 +19,12 @@ func TestNewCmdInventory(t *testing.T) {
 		want    InventoryOptions
 		wantErr string
 	}{
-		{argv: nil, want: InventoryOptions{Format: "json"}},
-		{argv: []string{"--format", "csv", "-o", "a.csv"}, want: InventoryOptions{Format: "csv", Output: "a.csv"}},
+		{argv: nil, want: InventoryOptions{Format: "json", Table: "assets"}},
+		{argv: []string{"--format", "csv", "-o", "a.csv"}, want: InventoryOptions{Format: "csv", Table: "assets", Output: "a.csv"}},
+		{argv: []string{"--format", "csv", "--table", "communications"}, want: InventoryOptions{Format: "csv", Table: "communications"}},
 		{argv: []string{"--format", "svg"}, wantErr: `--format "svg": want json, csv`},
+		{argv: []string{"--format", "csv", "--table", "zones"}, wantErr: `--table "zones": want assets, communications`},
+		{argv: []string{"--table", "communications"}, wantErr: `--table applies to --format csv`},
 	} {
 		t.Run(strings.Join(tc.argv, " "), func(t *testing.T) {
 			ios, _, _, _ := cmdutil.Test()
@@ -40,7 +43,7 @@ func TestNewCmdInventory(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got.Format != tc.want.Format || got.Output != tc.want.Output {
+			if got.Format != tc.want.Format || got.Output != tc.want.Output || got.Table != tc.want.Table {
 				t.Errorf("got %+v", got)
 			}
 		})
@@ -84,5 +87,18 @@ func TestInventoryRun(t *testing.T) {
 	left, _ := filepath.Glob(filepath.Join(filepath.Dir(path), ".assets.csv.tmp*"))
 	if len(left) != 0 {
 		t.Errorf("temporary files left: %v", left)
+	}
+
+	// --table communications: one row per communication, same defence.
+	inv.Communications = []inventory.Communication{{Client: "abc", Server: "broadcast:10.0.0.255", Protocol: "bacnet",
+		Transport: "udp", Port: 47808, Packets: 1, Bytes: 60, Operations: []inventory.Operation{}}}
+	ios, _, out, _ = cmdutil.Test()
+	if err := runInventory(context.Background(), &InventoryOptions{IO: ios, Inventory: get, Format: "csv", Table: "communications"}); err != nil {
+		t.Fatal(err)
+	}
+	want := strings.Join(inventory.CommunicationsCSVHeader, ",") + "\n" +
+		`abc,10.0.0.5,"'=HYPERLINK(""x"")",broadcast:10.0.0.255,,,bacnet,udp,47808,1,60,,,,,` + "\n"
+	if out.String() != want {
+		t.Errorf("communications csv:\n%s\nwant:\n%s", out.String(), want)
 	}
 }
