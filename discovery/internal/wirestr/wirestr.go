@@ -44,7 +44,7 @@ func CleanN(b []byte, max int) string {
 				continue // embedded NULs carry nothing
 			}
 			r = ' '
-		case unicode.Is(unicode.Cf, r):
+		case r >= 0xa0 && unicode.Is(unicode.Cf, r):
 			// Format characters (bidi overrides U+202A-202E, U+2066-2069,
 			// zero-width spaces, BOM) change how a value displays, not what it
 			// says: drop them so that "evil\u202Eexe.txt" cannot pose as another name.
