@@ -162,23 +162,23 @@ func ParseHeader(b []byte, h *Header) error {
 		}
 		name, val := line[:colon], bytes.TrimSpace(line[colon+1:])
 		switch {
-		case bytes.EqualFold(name, []byte("host")):
+		case is(name, "host"):
 			h.Host = val
-		case bytes.EqualFold(name, []byte("user-agent")):
+		case is(name, "user-agent"):
 			h.UserAgent = val
-		case bytes.EqualFold(name, []byte("server")):
+		case is(name, "server"):
 			h.Server = val
-		case bytes.EqualFold(name, []byte("content-type")):
+		case is(name, "content-type"):
 			h.ContentType = val
-		case bytes.EqualFold(name, []byte("content-encoding")):
+		case is(name, "content-encoding"):
 			h.ContentEncoding = val
-		case bytes.EqualFold(name, []byte("authorization")):
+		case is(name, "authorization"):
 			h.Authorization = val
-		case bytes.EqualFold(name, []byte("upgrade")):
+		case is(name, "upgrade"):
 			h.Upgrade = val
-		case bytes.EqualFold(name, []byte("transfer-encoding")):
+		case is(name, "transfer-encoding"):
 			h.Chunked = bytes.Contains(bytes.ToLower(val), []byte("chunked"))
-		case bytes.EqualFold(name, []byte("content-length")):
+		case is(name, "content-length"):
 			n, err := strconv.ParseInt(string(val), 10, 64)
 			if err != nil || n < 0 {
 				return fmt.Errorf("http: content-length %q: %w", clip(val), ErrLength)
@@ -246,4 +246,17 @@ func ChunkSize(line []byte) (int64, error) {
 		return 0, fmt.Errorf("http: chunk size %q: %w", clip(line), ErrLength)
 	}
 	return n, nil
+}
+
+// is compares a header name with a lower-case token, ASCII case-insensitively.
+func is(name []byte, token string) bool {
+	if len(name) != len(token) {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		if name[i]|0x20 != token[i] && !(token[i] == '-' && name[i] == '-') {
+			return false
+		}
+	}
+	return true
 }
