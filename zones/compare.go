@@ -235,7 +235,12 @@ func Compare(designed *Model, inv *inventory.Inventory, opt Options) (*Model, er
 			continue
 		}
 		protoOK := len(cd.AllowedProtocols) == 0 || containsFoldZ(cd.AllowedProtocols, c.Protocol)
-		portOK := len(cd.AllowedPorts) == 0 || contains(cd.AllowedPorts, c.Port)
+		// Ports restrict the transport (TCP/UDP) port of a communication. A
+		// layer-2 protocol (PROFINET DCP and RT, LLDP, GOOSE) has no port:
+		// it is allowed by the protocol list alone, and a conduit that
+		// restricts ports but names no protocol allows no layer-2 traffic.
+		portOK := len(cd.AllowedPorts) == 0 || contains(cd.AllowedPorts, c.Port) ||
+			(c.Port == 0 && len(cd.AllowedProtocols) > 0 && protoOK)
 		if !protoOK || !portOK {
 			what := fmt.Sprintf("%s/%d", c.Protocol, c.Port)
 			addFlow("proto|"+cd.ID+"|"+what, func() Violation {

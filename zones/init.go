@@ -32,7 +32,9 @@ zones: each zone
               (asset id > MAC > longest CIDR > VLAN > select only).
 conduits: the allowed paths between two zones
   zones       [a, b]
-  protocols   allowed protocols (empty: any); ports: allowed server ports (empty: any)
+  protocols   allowed protocols (empty: any)
+  ports       allowed server ports (empty: any); layer-2 protocols (PROFINET DCP/RT,
+              LLDP, GOOSE) have no port and are allowed by protocols alone
   direction   any | a_to_b (zone a initiates) | b_to_a | both`
 
 // WriteModel writes m as a designed-model file that ParseModel reads back
@@ -40,7 +42,48 @@ conduits: the allowed paths between two zones
 // and subnets when no other zone shares them, else as one /32 (or /128)
 // per asset IP, or the asset's MAC or id, each commented with what the
 // asset is.
+//
+// An asset that the written memberships would place elsewhere (a host
+// with addresses in two zones' subnets, a router on a VLAN another zone
+// claims by subnet) is pinned to its zone by its own /32 (or /128), and
+// by its asset id when that is still not the most specific match, so that
+// the unedited file places every asset where the derived model does.
 func WriteModel(w io.Writer, m *Model, inv *inventory.Inventory) error {
+	pin := map[string]int{}
+	var out []byte
+	for pass := 0; pass < 3; pass++ {
+		b, err := writeModel(m, inv, pin)
+		if err != nil {
+			return err
+		}
+		out = b
+		designed, err := ParseModel("model", b)
+		if err != nil {
+			return fmt.Errorf("zones: write model: the written model does not read back: %w", err)
+		}
+		zoneOf, _, ambiguous := Assign(designed, inv)
+		want := m.ZoneOf()
+		changed := false
+		for i := range inv.Assets {
+			id := inv.Assets[i].ID
+			z, ok := want[id]
+			if !ok || (zoneOf[id] == z && len(ambiguous[id]) == 0) || pin[id] >= 2 {
+				continue
+			}
+			pin[id]++
+			changed = true
+		}
+		if !changed {
+			break
+		}
+	}
+	_, err := w.Write(out)
+	return err
+}
+
+// writeModel renders m; pin names assets to list explicitly in their zone
+// (1: by address, 2: by asset id).
+func writeModel(m *Model, inv *inventory.Inventory, pin map[string]int) ([]byte, error) {
 	idx := assetIndex(inv)
 	// Networks used by more than one zone cannot be memberships.
 	netUse := map[string]int{}
@@ -104,34 +147,39 @@ func WriteModel(w io.Writer, m *Model, inv *inventory.Inventory) error {
 			}
 		}
 		var assets, macs []*yaml.Node
-		if !exclusive {
-			ids := append([]string{}, z.Assets...)
-			sort.Strings(ids)
-			for _, id := range ids {
-				a := idx[id]
-				if a == nil {
-					assets = append(assets, scalar(id))
-					continue
-				}
-				comment := describeForComment(a)
-				switch {
-				case len(a.IPs) > 0 && !strings.HasPrefix(a.Key, "mac:") || (len(a.IPs) == 1 && len(a.MACs) == 0):
-					for _, s := range a.IPs {
-						if ip, err := netip.ParseAddr(s); err == nil {
-							n := scalar(netip.PrefixFrom(ip, ip.BitLen()).String())
-							n.LineComment = comment
-							cidrs = append(cidrs, n)
-						}
+		ids := append([]string{}, z.Assets...)
+		sort.Strings(ids)
+		for _, id := range ids {
+			if exclusive && pin[id] == 0 {
+				continue
+			}
+			a := idx[id]
+			if a == nil {
+				assets = append(assets, scalar(id))
+				continue
+			}
+			comment := describeForComment(a)
+			switch {
+			case pin[id] >= 2:
+				n := scalar(id)
+				n.LineComment = comment
+				assets = append(assets, n)
+			case len(a.IPs) > 0 && !strings.HasPrefix(a.Key, "mac:") || (len(a.IPs) == 1 && len(a.MACs) == 0):
+				for _, s := range a.IPs {
+					if ip, err := netip.ParseAddr(s); err == nil {
+						n := scalar(netip.PrefixFrom(ip, ip.BitLen()).String())
+						n.LineComment = comment
+						cidrs = append(cidrs, n)
 					}
-				case len(a.MACs) > 0:
-					n := scalar(a.MACs[0])
-					n.LineComment = comment
-					macs = append(macs, n)
-				default:
-					n := scalar(id)
-					n.LineComment = comment
-					assets = append(assets, n)
 				}
+			case len(a.MACs) > 0:
+				n := scalar(a.MACs[0])
+				n.LineComment = comment
+				macs = append(macs, n)
+			default:
+				n := scalar(id)
+				n.LineComment = comment
+				assets = append(assets, n)
 			}
 		}
 		for _, p := range []struct {
@@ -204,13 +252,12 @@ func WriteModel(w io.Writer, m *Model, inv *inventory.Inventory) error {
 	enc := yaml.NewEncoder(&buf)
 	enc.SetIndent(2)
 	if err := enc.Encode(&yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{root}}); err != nil {
-		return fmt.Errorf("zones: write model: %w", err)
+		return nil, fmt.Errorf("zones: write model: %w", err)
 	}
 	if err := enc.Close(); err != nil {
-		return fmt.Errorf("zones: write model: %w", err)
+		return nil, fmt.Errorf("zones: write model: %w", err)
 	}
-	_, err := w.Write(buf.Bytes())
-	return err
+	return buf.Bytes(), nil
 }
 
 func levelOr(p *int, d int) int {
