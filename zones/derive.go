@@ -67,8 +67,8 @@ type netInfo struct {
 // zone_kind decisions are recorded on the assets.
 //
 // Zone ids are readable and stable: kind-network ("control-vlan10",
-// "control-10.10.10.0-24", "enterprise-192.168.1.0-24"), with "-cellN" for
-// split cells.
+// "control-10.10.10.0-24", "enterprise-192.168.1.0-24", IPv6
+// "supervisory-fe80--64", see prefixKey), with "-cellN" for split cells.
 func Derive(inv *inventory.Inventory, rs *rules.RuleSet, opt Options) (*Model, error) {
 	if inv == nil {
 		return nil, fmt.Errorf("zones: derive: nil inventory")
@@ -364,10 +364,36 @@ func networkOf(a *inventory.Asset) netInfo {
 		}
 	}
 	if first.IsValid() {
-		key := strings.ReplaceAll(strings.ReplaceAll(first.String(), "/", "-"), ":", "_")
-		return netInfo{key: key, label: first.String(), by: "subnet", networks: []string{first.String()}}
+		return netInfo{key: prefixKey(first), label: first.String(), by: "subnet", networks: []string{first.String()}}
 	}
 	return netInfo{key: "l2", label: "(layer 2 only)", by: "network", networks: nil}
+}
+
+// prefixKey is the zone-id fragment of a subnet: "10.10.10.0-24" for IPv4
+// (the documented form); for IPv6 the groups the prefix covers, in
+// lower-case hex without leading zeros, joined by "-", trailing zero groups
+// dropped, then "--" and the length: fe80::/64 is "fe80--64",
+// 2001:db8:0:1::/64 is "2001-db8-0-1--64". The form is unique per prefix
+// and IPv6 fragments hold only [a-z0-9-], safe as ids in every diagram
+// format.
+func prefixKey(p netip.Prefix) string {
+	bits := strconv.Itoa(p.Bits())
+	if p.Addr().Is4() {
+		return p.Addr().String() + "-" + bits
+	}
+	b := p.Masked().Addr().As16()
+	n := (p.Bits() + 15) / 16
+	groups := make([]string, 0, n)
+	for i := 0; i < n; i++ {
+		groups = append(groups, strconv.FormatUint(uint64(b[2*i])<<8|uint64(b[2*i+1]), 16))
+	}
+	for len(groups) > 1 && groups[len(groups)-1] == "0" {
+		groups = groups[:len(groups)-1]
+	}
+	if len(groups) == 0 {
+		groups = []string{"0"}
+	}
+	return strings.Join(groups, "-") + "--" + bits
 }
 
 // splitCells splits controllers into cells: two controllers are in one cell
