@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/otzone/otzone/cmd/otzone/cmdutil"
+	rulesCmd "github.com/otzone/otzone/cmd/otzone/rules"
 	"github.com/otzone/otzone/discovery/inventory"
 )
 
@@ -24,6 +25,7 @@ type ListOptions struct {
 func NewCmdAssets(f *cmdutil.Factory) *cobra.Command {
 	cmd := NewCmdList(f, nil)
 	cmd.AddCommand(NewCmdShow(f, nil))
+	rulesCmd.AddRulesFlag(cmd)
 	return cmd
 }
 

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/otzone/otzone/cmd/otzone/cmdutil"
+	rulesCmd "github.com/otzone/otzone/cmd/otzone/rules"
 )
 
 // NewCmdExport returns `otzone export` with every kind attached.
@@ -30,6 +31,7 @@ temporary file and renamed, so a failed export never leaves half a file).`,
 	cmd.AddCommand(NewCmdReport(f, nil))
 	cmd.AddCommand(NewCmdZones(f, nil))
 	// ---- end of kinds ----
+	rulesCmd.AddRulesFlag(cmd)
 	return cmd
 }
 
