@@ -69,18 +69,15 @@ same device has the same id in both files.
 	return cmd
 }
 
-// loadDB opens an existing database (never creates one) and builds its
-// inventory.
+// loadDB opens an existing database read-only (never creates, migrates or
+// writes it: the old database of a diff is a record of the past) and
+// builds its inventory.
 func loadDB(f *cmdutil.Factory) func(ctx context.Context, path string) (*inventory.Inventory, error) {
 	return func(ctx context.Context, path string) (*inventory.Inventory, error) {
 		if _, err := os.Stat(path); err != nil {
 			return nil, err
 		}
-		open := f.OpenStore
-		if open == nil {
-			open = store.Open
-		}
-		st, err := open(ctx, path)
+		st, err := store.OpenReadOnly(ctx, path)
 		if err != nil {
 			return nil, err
 		}
