@@ -102,10 +102,13 @@ type siteIP struct {
 }
 
 type macInfo struct {
-	ips     map[siteIP]uint64 // source IPs -> packets
-	arpIPs  map[siteIP]bool   // ARP sender IPs (the router's own addresses)
-	router  bool
-	vlans   int // distinct VLANs it sends IP traffic on, when that made it a router
+	ips    map[siteIP]uint64 // source IPs -> packets
+	arpIPs map[siteIP]bool   // ARP sender IPs (the router's own addresses)
+	router bool
+	vlans  int // distinct VLANs it sends IP traffic on, when that made it a router
+	// remote is a source IP in a subnet no other MAC uses, when that
+	// (with a local address beside it) made it a router.
+	remote  netip.Addr
 	packets uint64
 }
 
@@ -234,6 +237,7 @@ func newMerger(rows *Rows) *merger {
 			mi.vlans = len(vs)
 		}
 	}
+	m.remoteSubnetRouters(rows, senders)
 	best := map[siteIP]uint64{}
 	for mac, mi := range m.macs {
 		if mi.router {
@@ -275,6 +279,70 @@ func newMerger(rows *Rows) *merger {
 	}
 	m.bcast = directedBroadcasts(rows)
 	return m
+}
+
+// remoteSubnetRouters finds routers that forward for few remote hosts (a
+// small capture: one routed peer, no other MAC's traffic relayed). A MAC
+// that sends from an IPv4 address in a local subnet (a /24 where another
+// MAC sends too) and from one in a /24 where no other MAC sends, that
+// address exchanging traffic with another MAC's host, is a router: the
+// far address is a routed host (the demo plant's 192.168.1.10 behind
+// 00:1b:54:10:00:01). A host with a second address for a device on its
+// own segment fails the test, for that device's MAC sends from the second
+// subnet too. Link-local addresses (169.254/16) count for neither side.
+func (m *merger) remoteSubnetRouters(rows *Rows, senders map[siteIP][]discovery.MAC) {
+	users := map[siteNet]map[discovery.MAC]bool{}
+	for ip, macs := range senders {
+		if !ip.ip.Is4() || ip.ip.IsLinkLocalUnicast() {
+			continue
+		}
+		n := siteNet{ip.site, subnet(ip.ip)}
+		if users[n] == nil {
+			users[n] = map[discovery.MAC]bool{}
+		}
+		for _, mac := range macs {
+			users[n][mac] = true
+		}
+	}
+	// Peers of each (MAC, IP) source pair that are other MACs' hosts.
+	talks := map[discovery.MAC]map[siteIP]bool{}
+	note := func(a, b discovery.Endpoint, site string) {
+		if !a.MAC.IsUnicast() || !b.MAC.IsUnicast() || a.MAC == b.MAC || !a.IP.IsValid() {
+			return
+		}
+		if mi := m.macs[b.MAC]; mi == nil || mi.ips[siteIP{site, b.IP.Unmap()}] == 0 {
+			return // the peer pair must be a host of its own MAC
+		}
+		if talks[a.MAC] == nil {
+			talks[a.MAC] = map[siteIP]bool{}
+		}
+		talks[a.MAC][siteIP{site, a.IP.Unmap()}] = true
+	}
+	for _, c := range rows.Communications {
+		note(c.Client, c.Server, c.Site)
+		note(c.Server, c.Client, c.Site)
+	}
+	for mac, mi := range m.macs {
+		if mi.router || len(mi.ips) < 2 || talks[mac] == nil {
+			continue
+		}
+		local := false
+		var remote netip.Addr
+		for ip := range mi.ips {
+			if !ip.ip.Is4() || ip.ip.IsLinkLocalUnicast() {
+				continue
+			}
+			if len(users[siteNet{ip.site, subnet(ip.ip)}]) >= 2 {
+				local = true
+			} else if talks[mac][ip] && (!remote.IsValid() || ip.ip.Less(remote)) {
+				remote = ip.ip
+			}
+		}
+		if local && remote.IsValid() {
+			mi.router = true
+			mi.remote = remote
+		}
+	}
 }
 
 type siteNet struct {
@@ -458,6 +526,9 @@ func (m *merger) collect(rows *Rows) {
 			continue
 		}
 		why := fmt.Sprintf("inventory: forwards traffic for %d source IPs", len(mi.ips))
+		if mi.remote.IsValid() {
+			why = fmt.Sprintf("inventory: sends from a local subnet's address and from %s, in a subnet no other local MAC uses", mi.remote)
+		}
 		if mi.vlans >= 2 {
 			why = fmt.Sprintf("inventory: sends IP traffic on %d VLANs", mi.vlans)
 		}
