@@ -38,6 +38,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	q.Set("_busy_timeout", "10000")
 	q.Set("_journal_mode", "WAL")
 	q.Set("_synchronous", "NORMAL")
+	q.Set("_cache_size", "-32768")
 	q.Set("_foreign_keys", "1")
 	q.Set("_txlock", "immediate")
 	dsn := "file:" + path + "?" + q.Encode()
@@ -153,4 +154,12 @@ func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
 	var v int
 	err := s.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&v)
 	return v, err
+}
+
+// ShrinkMemory returns the page cache's memory (bounded by _cache_size,
+// 32 MiB) to the allocator: for a process that is done writing and goes
+// on to work of its own, like ingest's summary.
+func (s *Store) ShrinkMemory(ctx context.Context) error {
+	_, err := s.db.ExecContext(ctx, "PRAGMA shrink_memory")
+	return err
 }
