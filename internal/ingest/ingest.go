@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"time"
 
 	"github.com/gopacket/gopacket"
@@ -208,6 +209,10 @@ func Files(ctx context.Context, st *store.Store, paths []string, opt Options) (S
 	// The summary's counts: Build over the facts that decide which assets
 	// and communications exist, not over the whole database (which holds
 	// every attribute and operation ever seen).
+	// Its memory is per asset; with the page cache returned and the
+	// collector kept close to the live heap, that is the process's peak.
+	_ = st.ShrinkMemory(context.WithoutCancel(ctx))
+	defer debug.SetGCPercent(debug.SetGCPercent(25))
 	if rows, err := st.LoadForCounts(context.WithoutCancel(ctx)); err == nil {
 		inv := inventory.Build(rows, inventory.BuildOptions{Now: opt.Now(), NoOUI: true})
 		sum.Assets, sum.Communications = len(inv.Assets), len(inv.Communications)
