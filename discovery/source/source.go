@@ -178,7 +178,10 @@ func (in *input) skip(n int) error {
 
 func shortErr(have int, err error) error {
 	if err == nil || err == io.EOF || err == io.ErrUnexpectedEOF || errors.Is(err, bufio.ErrBufferFull) {
-		if have == 0 {
+		// Only a plain io.EOF at a record boundary is a clean end: a gzip
+		// stream cut short says io.ErrUnexpectedEOF even when the bytes
+		// it did inflate end exactly between two records.
+		if have == 0 && err != io.ErrUnexpectedEOF {
 			return io.EOF
 		}
 		return io.ErrUnexpectedEOF
