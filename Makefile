@@ -60,7 +60,11 @@ golden:
 		| awk '/internal\/testutil/ {print $$1}') -update
 
 # Cross-builds into dist/. Debian: apt-get install gcc-aarch64-linux-gnu
-# gcc-mingw-w64-x86-64 (and qemu-user-static to smoke-run the arm64 binary).
+# libc6-dev-arm64-cross gcc-mingw-w64-x86-64 (and qemu-user-static to
+# smoke-run the arm64 binary). The linux builds need glibc >= 2.34 (Debian 12,
+# Ubuntu 22.04, RHEL 9); the .exe imports only KERNEL32.dll and msvcrt.dll.
+# `make release-check` runs the test of these builds (internal/release).
+QEMU_AARCH64 ?= $(shell command -v qemu-aarch64-static || command -v qemu-aarch64)
 release:
 	mkdir -p dist
 	GOOS=linux GOARCH=amd64 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o dist/otzone-linux-amd64 ./cmd/otzone
@@ -69,10 +73,17 @@ release:
 	file dist/otzone-linux-amd64 | grep -q 'x86-64'
 	file dist/otzone-linux-arm64 | grep -q 'ARM aarch64'
 	file dist/otzone-windows-amd64.exe | grep -q 'PE32+ executable.*x86-64'
-	@if command -v qemu-aarch64-static >/dev/null; then \
-		qemu-aarch64-static -L /usr/aarch64-linux-gnu dist/otzone-linux-arm64 version; \
-	else echo "qemu-aarch64-static not installed: arm64 binary checked by format only"; fi
+	@if [ -n "$(QEMU_AARCH64)" ]; then \
+		want=$$(dist/otzone-linux-amd64 version | head -n 1); \
+		out=$$($(QEMU_AARCH64) -L /usr/aarch64-linux-gnu dist/otzone-linux-arm64 version) || exit 1; \
+		echo "$$out"; \
+		[ "$$(echo "$$out" | head -n 1)" = "$$want" ] || { echo "arm64 binary does not report '$$want'"; exit 1; }; \
+	else echo "qemu-aarch64 not installed: arm64 binary checked by format only"; fi
 	cd dist && sha256sum otzone-* > SHA256SUMS
+
+.PHONY: release-check
+release-check:
+	$(GO) test -count=1 -v -run '^TestCrossBuild$$' ./internal/release
 
 clean:
 	rm -rf otzone dist $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
