@@ -541,6 +541,14 @@ func (m *merger) collect(rows *Rows) {
 	attrs := map[ak]*AttributeRow{}
 	var order []ak
 	for _, r := range attrRows {
+		if r.Key == "net.vlan" && r.Endpoint.Sub == "" && r.Endpoint.IP.IsValid() {
+			// The VLAN a frame was seen on belongs to the MAC that
+			// sent it: a routed host's frames carry the router's MAC
+			// on the router's VLANs, which are not the host's.
+			if mi := m.macs[r.Endpoint.MAC]; mi != nil && mi.router {
+				r.Endpoint.IP = netip.Addr{}
+			}
+		}
 		a := m.asset(r.Endpoint, r.Seen, r.Site)
 		if a == nil {
 			continue

@@ -24,7 +24,7 @@ func demoRouted() (router, hmi, gps, dcPair discovery.Endpoint, obs []discovery.
 		vlan(router, "10", 1), vlan(router, "20", 2), vlan(hmi, "20", 3), vlan(gps, "10", 4),
 		// DNS: HMI asks the DC; the answer comes from (router MAC, DC IP).
 		udpFlow(hmi, dcPair, "dns", 53, 469),
-		host(dcPair, "", 470),
+		host(dcPair, "", 470), vlan(dcPair, "20", 470),
 		discovery.Observation{Kind: discovery.KindService, Time: t0, Evidence: evd(470), Asset: dcPair,
 			Protocol: "dns", Transport: "udp", Port: 53, Role: "server"},
 		attr(dcPair, "dns.hostname", "dc01.plant.local", 470),
@@ -93,6 +93,11 @@ func TestRoutedFactsGoToTheRemoteIP(t *testing.T) {
 			}
 			if u := byKey(t, inv, "ip:192.168.1.10|modbus:unit=3"); u.Via != dc.ID || u.Vendor != "Acme" {
 				t.Errorf("unit behind the DC: via %q vendor %q", u.Via, u.Vendor)
+			}
+			// The engine's net.vlan of the routed pair is the router's
+			// VLAN (it sent the frame), not the remote host's.
+			if hasAttr(dc, "net.vlan") {
+				t.Errorf("remote host got the router's VLANs: %+v", dc.Attributes)
 			}
 			if !hasAttr(r, "lldp.system_name") || !hasAttr(r, "dhcp.server_id") {
 				t.Errorf("router lost its own facts: %v", names)
