@@ -106,6 +106,16 @@ func TestRealCaptureTruth(t *testing.T) {
 		{"enip/enip_cip_example.pcap", "10.1.1.167", "engineering_workstation", 2},
 		{"enip/enip_cip_example.pcap", "192.168.10.120", "plc", 1},
 		{"enip/enip_cip_example.pcap", "192.168.10.105", "hmi", 2},
+		// CIP class-1 I/O (UDP 2222, all unicast) between 192.168.1.22 and
+		// 192.168.1.24 is NOT classified: tshark shows .24 sending 6-byte
+		// connected data (sequence count + 4 data bytes, UDP length 32) 30
+		// times on each of 12 connection ids (0x004b0201...0x004b180c, from
+		// frame 377), and .22 only 2-byte data (the sequence count alone: a
+		// heartbeat, UDP length 28) 2-3 times on 12 ids (from frame 388).
+		// That is an originator (.22, scanner) consuming input connections
+		// of a target (.24, adapter), but the dissector reports both only as
+		// enip publisher+subscriber (no Forward Open, no data sizes), so no
+		// rule can tell them apart; a guess would be wrong for one of them.
 		// a CalDigit dock sends LLDP: not network equipment.
 		{"enip/enip_cip_example.pcap", "192.168.1.4", "unknown", -1},
 		{"enip/enip_cip_example.pcap", "00:21:91:06:f1:66", "network_device", -1},
@@ -115,10 +125,50 @@ func TestRealCaptureTruth(t *testing.T) {
 		// to the GE VersaMax IC200PNS001 I/O head (oracle DCP: device role 1).
 		{"profinet/profinet_io_cm_connect_minimal.pcapng", "192.168.1.3", "plc", 1},
 		{"profinet/profinet_io_cm_connect_minimal.pcapng", "192.168.1.2", "io_device", 0},
+		// PN-IO CM without a Connect in the capture (tshark on each file:
+		// connect 0, release 1, read 2 and write 3 requests all carry the
+		// IO-device interface UUID DEA00001-6C97-11D1-8271-00A02442DF7D).
+		// The requesters hold an AR with the device: their Connects in
+		// profinet_io_cm_connect.pcapng name them as controllers
+		// (CMInitiatorStationName "controller" 192.168.2.1 frame 27 and
+		// 10.9.0.110 frame 275, "softwareplcxb3ec19" 192.168.0.17 frame 55,
+		// "pc-worx-rt-basic-6d-d3-43" 192.168.1.3 frame 1).
+		// write: 192.168.2.1 writes records to .10 (frame 42) and .11 (frame
+		// 23), 192.168.0.17 to 192.168.0.126 (frame 193), 10.9.0.110 to
+		// 10.9.0.117 (frame 255).
+		{"profinet/profinet_io_cm_write.pcapng", "192.168.2.1", "plc", 1},
+		{"profinet/profinet_io_cm_write.pcapng", "192.168.2.10", "io_device", 0},
+		{"profinet/profinet_io_cm_write.pcapng", "192.168.2.11", "io_device", 0},
+		{"profinet/profinet_io_cm_write.pcapng", "192.168.0.17", "plc", 1},
+		{"profinet/profinet_io_cm_write.pcapng", "192.168.0.126", "io_device", 0},
+		{"profinet/profinet_io_cm_write.pcapng", "10.9.0.110", "plc", 1},
+		{"profinet/profinet_io_cm_write.pcapng", "10.9.0.117", "io_device", 0},
+		// read: 192.168.1.3 reads (opnum 2, inside its AR) from the VersaMax
+		// I/O head 192.168.1.2 (frame 3; DCP role 1 = IO-device in
+		// profinet_io_cm_mixed_1.pcap's oracle). 10.10.0.150 only sends a Read
+		// Implicit (opnum 5, no AR; frame 1) to 10.10.0.129 (a GE 00:09:91
+		// NIC like the VersaMax): the responder implements the device
+		// interface, the requester may be a controller or an engineering
+		// tool (192.168.0.1 and 192.168.0.2 also send Read Implicit here and
+		// are controllers elsewhere), so it stays unclassified.
+		{"profinet/profinet_io_cm_read.pcapng", "192.168.1.3", "plc", 1},
+		{"profinet/profinet_io_cm_read.pcapng", "192.168.1.2", "io_device", 0},
+		{"profinet/profinet_io_cm_read.pcapng", "10.10.0.129", "io_device", 0},
+		{"profinet/profinet_io_cm_read.pcapng", "10.10.0.150", "unknown", -1},
+		// release: the controller ends its AR with the I/O head (frame 1).
+		{"profinet/profinet_io_cm_release.pcapng", "192.168.1.3", "plc", 1},
+		{"profinet/profinet_io_cm_release.pcapng", "192.168.1.2", "io_device", 0},
 		// mixed_1: the SCALANCE X208 switch (LLDP system description, DHCP host
 		// name siemens-x208-switch) and a Windows laptop (DHCP MSFT 5.0).
 		{"profinet/profinet_io_cm_mixed_1.pcap", "00:0e:8c:ef:75:c9", "network_device", -1},
 		{"profinet/profinet_io_cm_mixed_1.pcap", "e4:11:5b:5a:d9:73", "workstation", -1},
+		// bacnet_example: 172.20.32.250 sends ReinitializeDevice
+		// (abort-restore) to the 40 devices, 3 each with a different password
+		// (first frame 572), all refused with Error services/password-failure
+		// (frame 573): device management, as an engineering workstation (or a
+		// password-guessing tool) does; 172.20.32.200 reads properties.
+		{"bacnet/bacnet_example.pcap", "172.20.32.250", "engineering_workstation", 2},
+		{"bacnet/bacnet_example.pcap", "172.20.32.200", "hmi", 2},
 		// BACnet: two devices exchanging segmented data are devices, not SCADA.
 		{"bacnet/bacnet_segmented_data.pcap", "10.0.0.1", "plc", 1},
 		{"bacnet/bacnet_segmented_data.pcap", "10.0.0.2", "plc", 1},
