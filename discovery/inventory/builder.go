@@ -30,8 +30,53 @@ type Builder struct {
 	ops      map[opKey]*OperationRow
 	cattrs   map[cattrKey]*CommAttributeRow
 
+	// Small direct-mapped caches of recent operation and attribute
+	// observations, keyed by their raw (uncleaned) fields: dissectors emit
+	// an operation per PDU and repeat attributes, so most observations
+	// name a row seen a moment ago and need neither cleaning nor hashing
+	// the long map keys. Entries point into the maps; reset clears them.
+	opCache   [cacheSize]opEntry
+	attrCache [cacheSize]attrEntry
+	noCache   bool // tests: the reference path
+
 	observations uint64
 	dropped      uint64
+}
+
+const cacheSize = 256 // power of two
+
+type opEntry struct {
+	asset, peer         discovery.Endpoint
+	protocol, transport string
+	port                uint16
+	code                int
+	name                string
+	class               discovery.OpClass
+	c                   *CommRow
+	r                   *OperationRow
+}
+
+type attrEntry struct {
+	asset      discovery.Endpoint
+	key, value string
+	r          *AttributeRow
+}
+
+// slot spreads an endpoint pair over the caches: the low bytes of the
+// addresses vary most between hosts.
+func slot(a, p discovery.Endpoint, n uint) uint {
+	h := n
+	if a.IP.IsValid() {
+		b := a.IP.As16()
+		h = h*31 + uint(b[15]) + uint(b[14])<<8
+	}
+	if p.IP.IsValid() {
+		b := p.IP.As16()
+		h = h*31 + uint(b[15]) + uint(b[14])<<8
+	}
+	h = h*31 + uint(a.MAC[5]) + uint(p.MAC[5])<<3 + uint(len(a.Sub)+len(p.Sub))
+	h ^= h >> 7
+	return h & (cacheSize - 1)
 }
 
 type hostKey struct {
@@ -76,6 +121,8 @@ func (b *Builder) reset() {
 	b.comms = make(map[CommKey]*CommRow)
 	b.ops = make(map[opKey]*OperationRow)
 	b.cattrs = make(map[cattrKey]*CommAttributeRow)
+	clear(b.opCache[:])
+	clear(b.attrCache[:])
 }
 
 // Pending is the number of rows waiting for Drain: the memory the Builder
@@ -121,6 +168,14 @@ func (b *Builder) Add(o discovery.Observation) {
 			b.dropped++
 			return
 		}
+		i := slot(o.Asset, discovery.Endpoint{}, uint(len(o.Key))*7+uint(len(o.Value)))
+		if e := &b.attrCache[i]; !b.noCache && e.r != nil && e.asset == o.Asset && e.key == o.Key && e.value == o.Value {
+			if conf > e.r.Confidence {
+				e.r.Confidence = conf
+			}
+			e.r.add(o.Time, ev, 1)
+			return
+		}
 		k := attrKey{normEndpoint(o.Asset), cleanKey(o.Key), CleanValue(o.Value)}
 		if k.value == "" {
 			b.dropped++
@@ -135,6 +190,7 @@ func (b *Builder) Add(o discovery.Observation) {
 			r.Confidence = conf
 		}
 		r.add(o.Time, ev, 1)
+		b.attrCache[i] = attrEntry{asset: o.Asset, key: o.Key, value: o.Value, r: r}
 	case discovery.KindService:
 		if o.Asset.IsZero() || o.Protocol == "" {
 			b.dropped++
@@ -151,6 +207,17 @@ func (b *Builder) Add(o discovery.Observation) {
 		if o.Asset.IsZero() || o.Peer.IsZero() {
 			b.dropped++
 			return
+		}
+		var i uint
+		if o.Kind == discovery.KindOperation {
+			i = slot(o.Asset, o.Peer, uint(o.Port)*17+uint(o.Op.Code))
+			if e := &b.opCache[i]; !b.noCache && e.r != nil && e.asset == o.Asset && e.peer == o.Peer && e.port == o.Port &&
+				e.code == o.Op.Code && e.protocol == o.Protocol && e.transport == o.Transport &&
+				e.name == o.Op.Name && e.class == o.Op.Class {
+				e.c.add(o.Time, ev, 0)
+				e.r.add(o.Time, ev, 1)
+				return
+			}
 		}
 		ck := CommKey{Client: normEndpoint(o.Asset), Server: normEndpoint(o.Peer), Protocol: cleanKey(o.Protocol),
 			Transport: cleanKey(o.Transport), Port: o.Port, Site: b.Site}
@@ -179,6 +246,8 @@ func (b *Builder) Add(o discovery.Observation) {
 				b.ops[k] = r
 			}
 			r.add(o.Time, ev, 1)
+			b.opCache[i] = opEntry{asset: o.Asset, peer: o.Peer, protocol: o.Protocol, transport: o.Transport,
+				port: o.Port, code: o.Op.Code, name: o.Op.Name, class: o.Op.Class, c: c, r: r}
 		case discovery.KindCommAttribute:
 			c.add(o.Time, ev, 0)
 			k := cattrKey{ck, cleanKey(o.Key), CleanValue(o.Value)}
