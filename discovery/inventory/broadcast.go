@@ -118,8 +118,11 @@ func directedBroadcasts(rows *Rows) map[siteIP]bool {
 }
 
 // statedSubnets are, per site, the subnets devices state about
-// themselves: an address attribute ("*.ip", or the endpoint's own IP) with
-// a netmask attribute ("*.netmask", "*.subnet_mask") on the same endpoint.
+// themselves: an address attribute ("*.ip", "*.ip_address",
+// "*.assigned_ip", or the endpoint's own IP) with a netmask attribute
+// ("*.netmask", "*.subnet_mask") on the same endpoint. Today PROFINET DCP
+// states both (profinet.ip, profinet.netmask); DHCP's subnet mask option
+// is not emitted by the dhcp dissector.
 // Prefixes longer than /30 have no broadcast address and are left out.
 func statedSubnets(rows *Rows) map[string][]netip.Prefix {
 	type epKey struct {
@@ -138,7 +141,7 @@ func statedSubnets(rows *Rows) map[string][]netip.Prefix {
 					ips[k] = append(ips[k], ip)
 				}
 			}
-		case strings.HasSuffix(a.Key, ".ip"):
+		case strings.HasSuffix(a.Key, ".ip") || strings.HasSuffix(a.Key, ".ip_address") || strings.HasSuffix(a.Key, ".assigned_ip"):
 			if ip, err := netip.ParseAddr(a.Value); err == nil && ip.Unmap().Is4() {
 				ips[k] = append(ips[k], ip.Unmap())
 			}

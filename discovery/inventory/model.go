@@ -50,7 +50,10 @@ type CaptureStats struct {
 type Asset struct {
 	ID string `json:"id"`
 	// Key is the identity the asset was merged on: "mac:00:0c:29:aa:bb:cc",
-	// "ip:10.0.0.5", or "ip:10.0.0.5|bacnet:net=5,adr=0a".
+	// "ip:10.0.0.5", or "ip:10.0.0.5|bacnet:net=5,adr=0a". An IP-keyed
+	// asset ingested with a site carries it: "ip:10.0.0.5|site:north"
+	// (the same private address at two sites is two devices); MAC keys
+	// are global.
 	Key         string      `json:"key"`
 	MACs        []string    `json:"macs"`
 	IPs         []string    `json:"ips"`

@@ -61,6 +61,9 @@ func TestBuildSitesKeepPrivateIPsApart(t *testing.T) {
 		t.Errorf("south PLC vendor %q: facts of one site leaked into the other", v)
 	}
 	l := byKey(t, inv, "mac:"+laptop)
+	if l.ID != AssetID("mac:"+laptop) {
+		t.Errorf("MAC-keyed id %s changed by the site", l.ID)
+	}
 	if diff := cmp.Diff([]string{"north", "south"}, l.Sites); diff != "" {
 		t.Errorf("MAC-keyed assets are global (-want +got):\n%s", diff)
 	}
