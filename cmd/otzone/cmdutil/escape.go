@@ -56,13 +56,15 @@ func EscapeTerminal(s string) string {
 	return b.String()
 }
 
-// unsafeRune: C0/C1 controls, DEL, and the Unicode format characters that
-// reorder or hide text (bidi overrides, zero-width).
+// unsafeRune: C0/C1 controls, DEL, the Unicode format characters that
+// reorder or hide text (bidi overrides, zero-width), and the line and
+// paragraph separators U+2028/U+2029 (a new line to some terminals, log
+// viewers and editors).
 func unsafeRune(r rune) bool {
 	if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
 		return true
 	}
-	return r > 0xff && unicode.Is(unicode.Cf, r)
+	return r > 0xff && (unicode.Is(unicode.Cf, r) || r == '\u2028' || r == '\u2029')
 }
 
 // EscapeCSVCell defends a CSV cell against formula injection: a cell that a

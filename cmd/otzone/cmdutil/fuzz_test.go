@@ -8,7 +8,7 @@ import (
 // FuzzEscapeTerminal: whatever the wire sends, the escaped form is valid
 // UTF-8 without a control character or a bidi/format character.
 func FuzzEscapeTerminal(f *testing.F) {
-	for _, s := range []string{"plc-1", "\x1b[2J", "a\r\nb", "\u202e", "\xff", "\u009b"} {
+	for _, s := range []string{"plc-1", "\x1b[2J", "a\r\nb", "\u202e", "\xff", "\u009b", "\u2028"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {

@@ -41,6 +41,8 @@ func TestEscapeTerminal(t *testing.T) {
 		"bidi\u202etxt.exe":         `bidi\u202etxt.exe`,
 		"\xff\xfe":                  `\xff\xfe`,
 		"c1\u009b31m":               `c1\x9b31m`,
+		"row\u2028| fake | row |":   `row\u2028| fake | row |`,
+		"para\u2029x":               `para\u2029x`,
 		"<script>alert(1)</script>": "<script>alert(1)</script>", // harmless on a terminal
 	} {
 		if got := EscapeTerminal(in); got != want {
