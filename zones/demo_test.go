@@ -4,10 +4,18 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
 	"testing"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
 
 	_ "github.com/otzone/otzone/discovery/all"
 	"github.com/otzone/otzone/discovery/inventory"
@@ -17,23 +25,49 @@ import (
 	"github.com/otzone/otzone/zones"
 )
 
-func demoInventory(t *testing.T) (*inventory.Inventory, *rules.RuleSet) {
+var (
+	demoOnce sync.Once
+	demoPath string
+	demoErr  error
+)
+
+// demoCapture is the demo plant capture: $OTZONE_DEMO, else generated
+// once per test binary by testdata/gen (deterministic), so the tests follow
+// the scenarios in testdata/gen rather than a possibly stale file.
+func demoCapture(t *testing.T) string {
 	t.Helper()
-	path := os.Getenv("OTZONE_DEMO")
-	if path == "" {
-		// The generator is deterministic; running it makes the golden follow
-		// the scenarios in testdata/gen rather than a possibly stale file.
+	if p := os.Getenv("OTZONE_DEMO"); p != "" {
+		return p
+	}
+	demoOnce.Do(func() {
 		gobin, err := exec.LookPath("go")
 		if err != nil {
-			t.Skipf("go tool not found to generate the demo plant: %v", err)
+			demoErr = fmt.Errorf("go tool not found to generate the demo plant: %w", err)
+			return
 		}
-		path = filepath.Join(t.TempDir(), "plant.pcapng")
+		dir, err := os.MkdirTemp("", "otzone-zones-demo")
+		if err != nil {
+			demoErr = err
+			return
+		}
+		path := filepath.Join(dir, "plant.pcapng")
 		cmd := exec.Command(gobin, "run", "./testdata/gen", "-o", path)
 		cmd.Dir = testutil.RepoRoot()
 		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("generating the demo plant: %v\n%s", err, out)
+			demoErr = fmt.Errorf("generating the demo plant: %v\n%s", err, out)
+			return
 		}
+		demoPath = path
+	})
+	if demoErr != nil {
+		t.Skip(demoErr)
 	}
+	return demoPath
+}
+
+func demoInventory(t *testing.T) (*inventory.Inventory, *rules.RuleSet) {
+	t.Helper()
+	path := demoCapture(t)
 	inv, err := ingest.Inventory(context.Background(), []string{path}, ingest.Options{})
 	if inv == nil {
 		t.Fatalf("%s: %v", path, err)
@@ -48,8 +82,16 @@ func demoInventory(t *testing.T) (*inventory.Inventory, *rules.RuleSet) {
 	return inv, rs
 }
 
+// frameRE matches the frame number of an evidence string.
+var frameRE = regexp.MustCompile(`(pcap:[^"#]*#frame=)[0-9]+`)
+
 // TestDemoGolden derives zones from the demo plant and compares the JSON
-// export with testdata/golden/demo-zones.json (go test -update rewrites it).
+// export with testdata/golden/demo-zones.json (go test -update rewrites
+// it). Frame numbers are left out of the comparison ("#frame=N" becomes
+// "#frame=*"): they move whenever a scenario is added before them, and
+// TestDemoEvidence checks every one of them against the capture's bytes
+// instead. What the golden still catches is a change of zones, members,
+// conduits, protocols, ports, counts or violations.
 func TestDemoGolden(t *testing.T) {
 	inv, rs := demoInventory(t)
 	m, err := zones.Derive(inv, rs, zones.Options{})
@@ -61,11 +103,12 @@ func TestDemoGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	got = append(got, '\n')
-	golden := filepath.Join("testdata", "golden", "demo-zones.json")
 	if os.Getenv("OTZONE_DEMO") != "" {
 		os.Stdout.Write(got)
 		return
 	}
+	got = frameRE.ReplaceAll(got, []byte("${1}*"))
+	golden := filepath.Join("testdata", "golden", "demo-zones.json")
 	if *testutil.Update {
 		if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
 			t.Fatal(err)
@@ -80,6 +123,90 @@ func TestDemoGolden(t *testing.T) {
 	}
 	if !bytes.Equal(got, want) {
 		t.Errorf("zones of the demo plant differ from %s (go test ./zones -run DemoGolden -update after checking):\n%s", golden, got)
+	}
+}
+
+// TestDemoEvidence: the evidence of every conduit flow and violation of the
+// demo plant names a frame of the capture that carries that communication:
+// its IP (or, for layer-2 protocols, MAC) source and destination are the
+// client's and the server's, read from the frame's own bytes.
+func TestDemoEvidence(t *testing.T) {
+	inv, rs := demoInventory(t)
+	m, err := zones.Derive(inv, rs, zones.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := demoCapture(t)
+	type addrs struct{ all map[string]bool }
+	frames := map[int]addrs{}
+	for _, fr := range testutil.ReadFrames(t, path) {
+		p := gopacket.NewPacket(fr.Data, fr.LinkType, gopacket.Default)
+		a := addrs{all: map[string]bool{}}
+		if e, ok := p.Layer(layers.LayerTypeEthernet).(*layers.Ethernet); ok {
+			a.all[e.SrcMAC.String()], a.all[e.DstMAC.String()] = true, true
+		}
+		if ip, ok := p.Layer(layers.LayerTypeIPv4).(*layers.IPv4); ok {
+			a.all[ip.SrcIP.String()], a.all[ip.DstIP.String()] = true, true
+		}
+		if ip, ok := p.Layer(layers.LayerTypeIPv6).(*layers.IPv6); ok {
+			a.all[ip.SrcIP.String()], a.all[ip.DstIP.String()] = true, true
+		}
+		frames[fr.Number] = a
+	}
+	byID := map[string]*inventory.Asset{}
+	for i := range inv.Assets {
+		byID[inv.Assets[i].ID] = &inv.Assets[i]
+	}
+	carries := func(fa addrs, id string) (bool, bool) {
+		a := byID[id]
+		if a == nil {
+			return false, true
+		}
+		if len(a.IPs) == 0 && len(a.MACs) == 0 {
+			return true, false // reached through a gateway: no address of its own
+		}
+		for _, x := range append(append([]string{}, a.IPs...), a.MACs...) {
+			if fa.all[strings.ToLower(x)] {
+				return true, true
+			}
+		}
+		return false, true
+	}
+	checked := 0
+	check := func(where string, c zones.CommRef) {
+		sm := regexp.MustCompile(`^pcap:plant\.pcapng#frame=([0-9]+)$`).FindStringSubmatch(c.Evidence)
+		if sm == nil {
+			t.Errorf("%s: %s->%s %s evidence %q is not a frame of plant.pcapng", where, c.Client, c.Server, c.Protocol, c.Evidence)
+			return
+		}
+		n, _ := strconv.Atoi(sm[1])
+		fa, ok := frames[n]
+		if !ok {
+			t.Errorf("%s: evidence frame %d is not in the capture", where, n)
+			return
+		}
+		okC, addrC := carries(fa, c.Client)
+		okS, addrS := carries(fa, c.Server)
+		if !okC || !okS {
+			t.Errorf("%s: %s->%s %s/%d: frame %d does not carry both (its addresses: %v)", where, c.Client, c.Server, c.Protocol, c.Port, n, fa.all)
+		}
+		if addrC && addrS {
+			checked++
+		}
+	}
+	for _, cd := range m.Conduits {
+		for _, f := range cd.Flows {
+			check("conduit "+cd.ID, f)
+		}
+	}
+	for _, v := range m.Violations {
+		for _, f := range v.Communications {
+			check(string(v.Kind), f)
+		}
+	}
+	t.Logf("%d evidence frames checked against the capture", checked)
+	if checked < 20 {
+		t.Errorf("only %d evidence frames checked: the demo plant should cross zones far more often", checked)
 	}
 }
 
