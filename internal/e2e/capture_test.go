@@ -20,7 +20,7 @@ import (
 // prefix): screen clear and colour escapes, a carriage return that would
 // overwrite the line, NUL, invalid UTF-8, a bidi override, markup, a DOT
 // attribute breakout, a newline with a fake table row, a bell.
-const hostile = "\x1b[2J\x1b[31mPWNED\rOVERWRITE\x00NUL\xff\xfeBAD\u202Etxt.exe<script>alert(1)</script>\"]; evil [\n| 10.6.6.6 | fake-row |\x07"
+const hostile = "\x1b[2J\x1b[31mPWNED\rOVERWRITE\x00NUL\xff\xfeBAD\u202Etxt.exe\u2028<script>alert(1)</script>\"]; evil [\n| 10.6.6.6 | fake-row |\x07"
 
 // formula is a spreadsheet formula (CSV injection).
 const formula = "=cmd|' /C calc'!A0"
