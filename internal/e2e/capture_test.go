@@ -294,6 +294,55 @@ func writeHostileCapture(t *testing.T, path string) int {
 		c.udp(enS, enC, nil, 44818, 50003, encap(li))
 	}
 
+	// SSH and FTP banners, a TLS ClientHello SNI, a CDP device id and
+	// platform.
+	sshC, sshS, ftpS, tlsS := hh(23), hh(24), hh(25), hh(26)
+	{
+		clean := strings.NewReplacer("\n", "", "\r", "").Replace(hostile)
+		c.tcpExchange(sshC, sshS, 50005, 22, []byte("SSH-2.0-OpenSSH_9.6\r\n"), []byte("SSH-2.0-"+clean+"\r\n"))
+		c.tcpExchange(sshC, ftpS, 50006, 21, []byte("USER anonymous\r\n"), []byte("220 "+formula+clean+"\r\n"))
+		sni := []byte(hostile)
+		ext := binary.BigEndian.AppendUint16(nil, 0) // server_name
+		ext = binary.BigEndian.AppendUint16(ext, uint16(len(sni)+5))
+		ext = binary.BigEndian.AppendUint16(ext, uint16(len(sni)+3))
+		ext = append(ext, 0)
+		ext = binary.BigEndian.AppendUint16(ext, uint16(len(sni)))
+		ext = append(ext, sni...)
+		body := []byte{3, 3}
+		body = append(body, make([]byte, 32)...)
+		body = append(body, 0, 0, 2, 0x13, 0x01, 1, 0)
+		body = binary.BigEndian.AppendUint16(body, uint16(len(ext)))
+		body = append(body, ext...)
+		hs := append([]byte{1, byte(len(body) >> 16), byte(len(body) >> 8), byte(len(body))}, body...)
+		rec := append([]byte{0x16, 3, 1, byte(len(hs) >> 8), byte(len(hs))}, hs...)
+		c.tcpExchange(sshC, tlsS, 50007, 443, rec, nil)
+	}
+	cdpS := hh(27)
+	{
+		tlv := func(typ uint16, v string) []byte {
+			b := binary.BigEndian.AppendUint16(nil, typ)
+			b = binary.BigEndian.AppendUint16(b, uint16(len(v)+4))
+			return append(b, v...)
+		}
+		body := append(tlv(1, "-"+hostile), tlv(6, "@"+hostile)...)
+		body = append(body, tlv(3, "Gi1/0/1")...)
+		cdp := append([]byte{2, 180, 0, 0}, body...)
+		var sum uint32
+		for i := 0; i+1 < len(cdp); i += 2 {
+			sum += uint32(cdp[i])<<8 | uint32(cdp[i+1])
+		}
+		if len(cdp)%2 == 1 {
+			sum += uint32(cdp[len(cdp)-1])
+		}
+		for sum>>16 != 0 {
+			sum = sum&0xffff + sum>>16
+		}
+		binary.BigEndian.PutUint16(cdp[2:], ^uint16(sum))
+		snap := append([]byte{0xaa, 0xaa, 0x03, 0, 0, 0x0c, 0x20, 0x00}, cdp...)
+		c.write(&layers.Ethernet{SrcMAC: cdpS.mac, DstMAC: net.HardwareAddr{0x01, 0x00, 0x0c, 0xcc, 0xcc, 0xcc},
+			EthernetType: layers.EthernetTypeLLC, Length: uint16(len(snap))}, gopacket.Payload(snap))
+	}
+
 	if err := nw.Flush(); err != nil {
 		t.Fatal(err)
 	}

@@ -94,7 +94,8 @@ func TestHostileCaptureReachesTheInventory(t *testing.T) {
 	dir, db := hostileDB(t)
 	doc := inventoryJSON(t, dir, db)
 	want := map[string]bool{"dhcp.hostname": false, "lldp.system_name": false, "dns.name": false, "http.server": false,
-		"profinet.station_name": false, "modbus.vendor_name": false, "enip.product_name": false}
+		"profinet.station_name": false, "modbus.vendor_name": false, "enip.product_name": false,
+		"ssh.banner": false, "ftp.banner": false, "tls.sni": false, "cdp.device_id": false, "cdp.platform": false}
 	for _, a := range doc.Assets {
 		for _, at := range a.Attributes {
 			if _, ok := want[at.Key]; ok && strings.Contains(strings.ToLower(at.Value), "pwned") {
