@@ -343,6 +343,34 @@ func writeHostileCapture(t *testing.T, path string) int {
 			EthernetType: layers.EthernetTypeLLC, Length: uint16(len(snap))}, gopacket.Payload(snap))
 	}
 
+	// BACnet/IP: I-Am, then ReadProperty object-name (77) and model-name
+	// (70) answered with hostile character strings.
+	bacC, bacS := hh(28), hh(29)
+	{
+		bvlc := func(fn byte, npdu []byte) []byte {
+			b := []byte{0x81, fn, 0, 0}
+			binary.BigEndian.PutUint16(b[2:], uint16(len(npdu)+4))
+			return append(b, npdu...)
+		}
+		obj := uint32(8<<22 | 6606)
+		objTag := binary.BigEndian.AppendUint32([]byte{0x0c}, obj)
+		iam := append([]byte{0x10, 0x00, 0xc4}, objTag[1:]...)
+		iam = append(iam, 0x22, 0x05, 0xc4, 0x91, 0x00, 0x21, 36)
+		c.udp(bacS, hhost{ip: net.IPv4(10, 66, 0, 255).To4()}, bcast, 47808, 47808, bvlc(0x0b, append([]byte{1, 0}, iam...)))
+		for i, pv := range []struct {
+			prop byte
+			v    string
+		}{{77, formula + hostile}, {70, "+" + hostile}} {
+			req := append([]byte{0x00, 0x05, byte(i + 1), 12}, objTag...)
+			req = append(req, 0x19, pv.prop)
+			ack := append([]byte{0x30, byte(i + 1), 12}, objTag...)
+			ack = append(ack, 0x19, pv.prop, 0x3e, 0x75, byte(len(pv.v)+1), 0)
+			ack = append(append(ack, pv.v...), 0x3f)
+			c.udp(bacC, bacS, nil, 47808, 47808, bvlc(0x0a, append([]byte{1, 4}, req...)))
+			c.udp(bacS, bacC, nil, 47808, 47808, bvlc(0x0a, append([]byte{1, 0}, ack...)))
+		}
+	}
+
 	if err := nw.Flush(); err != nil {
 		t.Fatal(err)
 	}

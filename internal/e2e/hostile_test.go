@@ -95,7 +95,8 @@ func TestHostileCaptureReachesTheInventory(t *testing.T) {
 	doc := inventoryJSON(t, dir, db)
 	want := map[string]bool{"dhcp.hostname": false, "lldp.system_name": false, "dns.name": false, "http.server": false,
 		"profinet.station_name": false, "modbus.vendor_name": false, "enip.product_name": false,
-		"ssh.banner": false, "ftp.banner": false, "tls.sni": false, "cdp.device_id": false, "cdp.platform": false}
+		"ssh.banner": false, "ftp.banner": false, "tls.sni": false, "cdp.device_id": false, "cdp.platform": false,
+		"bacnet.object_name": false, "bacnet.model_name": false}
 	for _, a := range doc.Assets {
 		for _, at := range a.Attributes {
 			if _, ok := want[at.Key]; ok && strings.Contains(strings.ToLower(at.Value), "pwned") {
