@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // WriteJSON writes the inventory as the otzone.inventory/v1 document
@@ -132,17 +133,27 @@ func timeString(t time.Time) string {
 // CSVCell defends a cell against formula injection (OWASP "CSV
 // Injection"): a cell a spreadsheet would evaluate, one starting with
 // = + - @ tab or carriage return, is prefixed with a single quote. Control
-// characters other than tab and newline are replaced by spaces.
+// characters other than tab and newline are replaced by spaces, and the
+// invisible format characters that reorder or hide text (bidi overrides,
+// zero-width) are dropped so that a cell shows what it holds.
 func CSVCell(s string) string {
 	if s == "" {
 		return s
 	}
 	s = strings.Map(func(r rune) rune {
-		if (r < 0x20 && r != '\t' && r != '\n' && r != '\r') || r == 0x7f {
+		switch {
+		case (r < 0x20 && r != '\t' && r != '\n' && r != '\r') || r == 0x7f || (r >= 0x80 && r < 0xa0):
 			return ' '
+		case r == '\u2028' || r == '\u2029':
+			return ' '
+		case r > 0xff && unicode.Is(unicode.Cf, r):
+			return -1
 		}
 		return r
 	}, s)
+	if s == "" {
+		return s
+	}
 	switch s[0] {
 	case '=', '+', '-', '@', '\t', '\r':
 		return "'" + s
