@@ -7,8 +7,13 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"runtime"
 	"runtime/debug"
+	"strings"
 	"syscall"
+
+	"github.com/spf13/cobra"
 
 	"github.com/otzone/otzone/cmd/otzone/cmdutil"
 	"github.com/otzone/otzone/cmd/otzone/root"
@@ -46,13 +51,48 @@ func run() int {
 	}()
 
 	cmd := root.NewCmdRoot(f)
-	err := cmd.ExecuteContext(ctx)
+	err := execute(ctx, cmd)
 	if cerr := f.Close(); cerr != nil && err == nil {
 		err = fmt.Errorf("closing database: %w", cerr)
 	}
 	return cmdutil.ExitCode(err, func(msg string) {
 		fmt.Fprintln(f.IOStreams.ErrOut, "otzone: "+cmdutil.EscapeTerminal(msg))
 	})
+}
+
+// execute runs the command tree. A panic that escapes a command (a bug)
+// becomes one error line naming the function and line where it happened,
+// exit 1, with the database still closed properly; OTZONE_TRACEBACK=1 also
+// prints the stack.
+func execute(ctx context.Context, cmd *cobra.Command) (err error) {
+	defer func() {
+		p := recover()
+		if p == nil {
+			return
+		}
+		if os.Getenv("OTZONE_TRACEBACK") != "" {
+			os.Stderr.Write(debug.Stack())
+		}
+		err = fmt.Errorf("internal error: %v%s (a bug: please report it with the command and its input; OTZONE_TRACEBACK=1 prints the stack)", p, panicSite())
+	}()
+	return cmd.ExecuteContext(ctx)
+}
+
+// panicSite is " at pkg.Func (file.go:N)" for the innermost otzone frame of
+// the panicking goroutine, called from a deferred recover.
+func panicSite() string {
+	pcs := make([]uintptr, 100)
+	n := runtime.Callers(3, pcs)
+	frames := runtime.CallersFrames(pcs[:n])
+	for {
+		fr, more := frames.Next()
+		if fn, ok := strings.CutPrefix(fr.Function, "github.com/otzone/otzone/"); ok {
+			return fmt.Sprintf(" at %s (%s:%d)", fn, filepath.Base(fr.File), fr.Line)
+		}
+		if !more {
+			return ""
+		}
+	}
 }
 
 // buildVersion prefers the ldflags stamps and falls back on the module
