@@ -187,6 +187,21 @@ func writeHostileCapture(t *testing.T, path string) int {
 		c.udp(zero, hhost{ip: net.IPv4bcast.To4()}, bcast, 68, 67, b)
 	}
 
+	// A second DHCP client whose host name puts a two-byte rune across
+	// byte 120 of the "unknown, NAME" comment zones init writes.
+	{
+		m := net.HardwareAddr{0x02, 0x66, 0, 0, 1, 10}
+		b := make([]byte, 240)
+		b[0], b[1], b[2] = 1, 1, 6
+		binary.BigEndian.PutUint32(b[4:], 0x66066602)
+		copy(b[28:], m)
+		copy(b[236:], []byte{0x63, 0x82, 0x53, 0x63})
+		name := strings.Repeat("h", 110) + "é" + "-tail"
+		b = append(append(b, 53, 1, 3, 12, byte(len(name))), name...)
+		b = append(b, 255)
+		c.udp(hhost{mac: m, ip: net.IPv4zero.To4()}, hhost{ip: net.IPv4bcast.To4()}, bcast, 68, 67, b)
+	}
+
 	// LLDP with a hostile system name and description.
 	lldpS := hh(11)
 	{
