@@ -178,8 +178,8 @@ func (b *progressBar) update(p ingest.Progress) {
 		what = "hashing"
 	}
 	name := cmdutil.EscapeTerminal(filepath.Base(p.File))
-	if len(name) > 32 {
-		name = name[:31] + "…"
+	if r := []rune(name); len(r) > 32 {
+		name = string(r[:31]) + "…" // cut on a rune: never half a UTF-8 sequence
 	}
 	fmt.Fprintf(b.w, "\r\x1b[K[%d/%d] %s [%s%s] %5.1f%% %s/%s %s",
 		p.FileIndex+1, p.Files, name, strings.Repeat("=", fill), strings.Repeat(" ", width-fill), pct,
