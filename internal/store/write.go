@@ -244,6 +244,29 @@ func upsert(ctx context.Context, tx *sql.Tx, q string, nkey, n int, args func(i 
 		}
 		return 0
 	})
+	// Whole chunks go through one multi-row statement (one call into
+	// SQLite per chunk instead of per row), the rest row by row.
+	if len(rows) >= chunkRows {
+		st, err := tx.PrepareContext(ctx, multiRow(q, chunkRows))
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		args := make([]any, 0, chunkRows*len(rows[0]))
+		for len(rows) >= chunkRows {
+			args = args[:0]
+			for _, a := range rows[:chunkRows] {
+				args = append(args, a...)
+			}
+			if _, err := st.ExecContext(ctx, args...); err != nil {
+				return fmt.Errorf("%v...: %w", rows[0][:nkey], err)
+			}
+			rows = rows[chunkRows:]
+		}
+	}
+	if len(rows) == 0 {
+		return nil
+	}
 	st, err := tx.PrepareContext(ctx, q)
 	if err != nil {
 		return err
@@ -255,6 +278,19 @@ func upsert(ctx context.Context, tx *sql.Tx, q string, nkey, n int, args func(i 
 		}
 	}
 	return nil
+}
+
+// chunkRows is the rows per multi-row upsert (at most 17 columns: 544
+// parameters, far below SQLite's limit of 32766).
+const chunkRows = 32
+
+// multiRow repeats the VALUES tuple of a one-row INSERT n times. Rows of
+// one delta have distinct keys; were one repeated, the later tuple would
+// take the ON CONFLICT path against the earlier like a separate statement.
+func multiRow(q string, n int) string {
+	i := strings.Index(q, "VALUES (") + len("VALUES ")
+	j := i + strings.IndexByte(q[i:], ')') + 1
+	return q[:i] + strings.Repeat(q[i:j]+", ", n-1) + q[i:j] + q[j:]
 }
 
 // cmpArg orders two arguments of the same column.
