@@ -63,7 +63,8 @@ type SelectorInput struct {
 type ConduitInput struct {
 	ID    string   `yaml:"id"`
 	Zones []string `yaml:"zones"`
-	// Protocols and Ports allowed through the conduit (empty: any).
+	// Protocols and Ports allowed through the conduit (empty: any). A
+	// layer-2 protocol has no port: the protocol list alone allows it.
 	Protocols []string `yaml:"protocols,omitempty"`
 	Ports     []int    `yaml:"ports,omitempty"`
 	// Direction: any, a_to_b (the first zone initiates), b_to_a, both.
