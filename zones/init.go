@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
 
@@ -281,16 +283,30 @@ func describeForComment(a *inventory.Asset) string {
 	if a.Model != "" {
 		parts = append(parts, a.Model)
 	}
-	s := strings.Join(parts, ", ")
-	// Comments end at the line: wire-derived names must not break out.
+	return commentText(strings.Join(parts, ", "), 120)
+}
+
+// commentText makes wire-derived text safe in a YAML comment: valid UTF-8
+// (the emitter panics on anything else), no control, line-separator or
+// bidi/format characters (a comment ends at the line, and must read as
+// it displays), at most max bytes cut on a rune boundary.
+func commentText(s string, max int) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
 	s = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || r == '\u2028' || r == '\u2029' {
+		switch {
+		case r < 0x20 || (r >= 0x7f && r < 0xa0) || r == '\u2028' || r == '\u2029':
 			return ' '
+		case unicode.Is(unicode.Cf, r):
+			return -1
 		}
 		return r
 	}, s)
-	if len(s) > 120 {
-		s = s[:120]
+	if len(s) > max {
+		cut := max
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut]
 	}
 	return s
 }
