@@ -15,7 +15,8 @@ import (
 // summary without loading the whole database:
 //
 //   - hosts: every MAC/IP binding (the merge);
-//   - attributes: one row per endpoint (it makes an asset), plus the rows
+//   - attributes: one row per endpoint (it makes an asset; net.vlan rows
+//     excepted, which are loaded whole), plus the rows
 //     Build reads for the merge itself: router capabilities and roles
 //     (*.capabilities, device.role), VLANs (net.vlan) and stated subnets
 //     (*.netmask, *.subnet_mask, *.ip);
@@ -90,7 +91,9 @@ func (s *Store) LoadForCounts(ctx context.Context) (*inventory.Rows, error) {
 		return nil, err
 	}
 	key, value = "", ""
-	err = q("attributes", `SELECT DISTINCT mac, ip, sub, site FROM attributes`, []any{&mac, &ip, &sub, &site}, attr)
+	// net.vlan rows are all loaded above, and Build may move them off
+	// their IP (a router's VLAN): no endpoint row of their own.
+	err = q("attributes", `SELECT DISTINCT mac, ip, sub, site FROM attributes WHERE key <> 'net.vlan'`, []any{&mac, &ip, &sub, &site}, attr)
 	if err != nil {
 		return nil, err
 	}
