@@ -295,20 +295,54 @@ func Run(ctx context.Context, st *store.Store, cfg Config) (sum Summary, err err
 		}
 		return s
 	}
-	count := func() {
-		inv, err := st.Inventory(context.WithoutCancel(ctx), inventory.BuildOptions{Now: cfg.Now(), NoOUI: true})
-		if err == nil {
-			sum.Assets, sum.Communications = len(inv.Assets), len(inv.Communications)
-		}
+	// Commits run in their own goroutine so that a slow transaction (or
+	// the count of assets after it) never stalls processing: the Builder's
+	// rows are drained here and handed over; at most one commit is in
+	// flight.
+	type commitJob struct {
+		rows     *inventory.Rows
+		progress []*store.Progress
 	}
-	commit := func(complete bool) error {
+	type commitResult struct {
+		err          error
+		assets, comm int
+		counted      bool
+	}
+	jobs := make(chan commitJob)
+	results := make(chan commitResult, 1)
+	var closeJobs sync.Once
+	defer closeJobs.Do(func() { close(jobs) })
+	go func() {
+		for j := range jobs {
+			var res commitResult
+			for i, p := range j.progress {
+				var r *inventory.Rows
+				if i == 0 {
+					r = j.rows
+				}
+				// The final commit happens after a cancel too.
+				if err := st.Commit(context.WithoutCancel(ctx), ids[i], r, p); err != nil {
+					res.err = err
+					break
+				}
+			}
+			if res.err == nil {
+				inv, err := st.Inventory(context.WithoutCancel(ctx), inventory.BuildOptions{Now: cfg.Now(), NoOUI: true})
+				if err == nil {
+					res.assets, res.comm, res.counted = len(inv.Assets), len(inv.Communications), true
+				}
+			}
+			results <- res
+		}
+	}()
+	busy := false
+	startCommit := func(complete bool) {
 		eng.Flush()
 		s := stats()
-		rows := builder.Drain()
+		j := commitJob{rows: builder.Drain()}
 		for i := range readers {
 			src := srcs[i]
 			src.Packets, src.Bytes = per[i].Packets, per[i].Bytes
-			src.FirstSeen, src.LastSeen = srcs[i].FirstSeen, srcs[i].LastSeen
 			if i == 0 {
 				src.Malformed = s.Malformed
 			}
@@ -318,18 +352,29 @@ func Run(ctx context.Context, st *store.Store, cfg Config) (sum Summary, err err
 			if complete {
 				p.Finished = cfg.Now()
 			}
-			var r *inventory.Rows
-			if i == 0 {
-				r = rows
+			j.progress = append(j.progress, p)
+		}
+		jobs <- j
+		busy = true
+	}
+	var commitErr error
+	done1 := func(res commitResult) {
+		busy = false
+		if res.err != nil {
+			if commitErr == nil {
+				commitErr = res.err
 			}
-			// The final commit happens after a cancel too.
-			if err := st.Commit(context.WithoutCancel(ctx), ids[i], r, p); err != nil {
-				return err
-			}
+			return
 		}
 		commits++
-		count()
-		return nil
+		if res.counted {
+			sum.Assets, sum.Communications = res.assets, res.comm
+		}
+	}
+	waitCommit := func() {
+		if busy {
+			done1(<-results)
+		}
 	}
 
 	flushT := time.NewTicker(cfg.Flush)
@@ -408,16 +453,15 @@ loop:
 		case b := <-full:
 			process(b)
 			if !stopping && builder.Pending() >= cfg.BatchRows {
-				if err := commit(false); err != nil {
-					lastErr = err
-					beginStop("error")
-				}
+				waitCommit() // memory stays bounded: wait for the one in flight
+				startCommit(false)
 			}
 		case <-flushT.C:
-			if err := commit(false); err != nil {
-				lastErr = err
-				beginStop("error")
+			if !busy {
+				startCommit(false)
 			}
+		case res := <-results:
+			done1(res)
 		case <-statsT.C:
 			for _, r := range readers {
 				r.snapshot()
@@ -443,6 +487,9 @@ loop:
 		case <-allDone:
 			break loop
 		}
+		if commitErr != nil && !stopping {
+			beginStop("error")
+		}
 	}
 	// Readers are gone: process what they queued (unless over the limit).
 	for {
@@ -467,10 +514,14 @@ loop:
 		}
 	}
 	eng.Close()
-	if err := commit(true); err != nil {
-		return sum, err
-	}
+	waitCommit()
+	startCommit(true)
+	waitCommit()
+	closeJobs.Do(func() { close(jobs) })
 	sum.Stats = stats()
+	if commitErr != nil {
+		return sum, commitErr
+	}
 	return sum, lastErr
 }
 

@@ -62,7 +62,13 @@ func Open(iface string, opt OpenOptions) (Handle, error) {
 		h.warnings = append(h.warnings, fmt.Sprintf("%s is down: nothing will be captured until it is up (ip link set %s up)", iface, iface))
 	}
 
-	block := 1 << 20
+	// TPACKET_V3 retires a block when it is full or when the block timeout
+	// passes with frames in it, so at low rates every block holds only a
+	// timeout's worth of frames: blocks just big enough for one snap
+	// length, many of them and a long timeout keep the ring deep at low
+	// rates too (128 blocks x 100 ms = 12.8 s of traffic, or the whole
+	// BufferSize when blocks fill).
+	block := 1 << 16
 	for block < opt.SnapLen+4096 {
 		block <<= 1
 	}
@@ -76,7 +82,7 @@ func Open(iface string, opt OpenOptions) (Handle, error) {
 		afpacket.OptFrameSize(4096),
 		afpacket.OptBlockSize(block),
 		afpacket.OptNumBlocks(nblocks),
-		afpacket.OptBlockTimeout(10*time.Millisecond),
+		afpacket.OptBlockTimeout(100*time.Millisecond),
 		afpacket.OptPollTimeout(pollTimeout),
 		afpacket.OptAddVLANHeader(true),
 	)
