@@ -201,11 +201,16 @@ func TestCrossBuild(t *testing.T) {
 	})
 }
 
-// build runs `go build` for ./cmd/otzone with the Makefile's release flags
-// and cgo on; env adds GOOS, GOARCH and CC.
+// build runs `go build` for ./cmd/otzone with cgo on; env adds GOOS, GOARCH
+// and CC. Cross builds use the Makefile's release flags. The native build
+// (env nil) is only the reference to compare with: without -trimpath it
+// reuses the SQLite object the other packages' tests compiled.
 func build(ctx context.Context, goTool, root, out string, env []string) error {
-	ldflags := "-s -w -X main.version=" + testVersion + " -X main.commit=" + testCommit
-	cmd := exec.CommandContext(ctx, goTool, "build", "-trimpath", "-ldflags", ldflags, "-o", out, "./cmd/otzone")
+	args := []string{"build", "-o", out}
+	if len(env) > 0 {
+		args = append(args, "-trimpath", "-ldflags", "-s -w -X main.version="+testVersion+" -X main.commit="+testCommit)
+	}
+	cmd := exec.CommandContext(ctx, goTool, append(args, "./cmd/otzone")...)
 	cmd.Dir = root
 	killGroupOnCancel(cmd)
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=1")
