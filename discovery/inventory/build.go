@@ -274,6 +274,14 @@ func newMerger(rows *Rows) *merger {
 			mi.arpIPs = own
 		}
 		for ip := range own {
+			// Two routers may claim one address (VRRP/HSRP, or a stale ARP
+			// entry): the one that sent it more wins, then the lower MAC, so
+			// the result does not depend on map order.
+			if cur, ok := m.routerIP[ip]; ok {
+				if n, c := mi.ips[ip], m.macs[cur].ips[ip]; n < c || (n == c && !macLess(mac, cur)) {
+					continue
+				}
+			}
 			m.routerIP[ip] = mac
 		}
 	}
