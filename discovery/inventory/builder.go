@@ -3,6 +3,7 @@ package inventory
 import (
 	"net/netip"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/otzone/otzone/discovery"
@@ -326,8 +327,13 @@ func CleanValue(s string) string {
 	ok := len(s) <= MaxValueLen && utf8.ValidString(s)
 	if ok {
 		for i := 0; i < len(s); i++ {
-			if c := s[i]; c < 0x20 || c == 0x7f || (c == 0xc2 && i+1 < len(s) && s[i+1] < 0xa0) {
-				ok = false // C0, DEL, or C1 (U+0080..U+009F encoded as C2 80..9F)
+			if c := s[i]; c < 0x20 || c == 0x7f || (c == 0xc2 && i+1 < len(s) && s[i+1] < 0xa0) ||
+				c == 0xe2 || c == 0xef || c == 0xd8 || c == 0xdb || c == 0xe1 || c == 0xf3 {
+				// C0, DEL, C1 (C2 80..9F), or a lead byte of the blocks that
+				// hold format characters (bidi overrides and isolates,
+				// zero-width, line/paragraph separators, BOM, tags): let the
+				// slow path look at the runes.
+				ok = false
 				break
 			}
 		}
@@ -338,7 +344,10 @@ func CleanValue(s string) string {
 	var b strings.Builder
 	space := false
 	for _, r := range strings.ToValidUTF8(s, "\uFFFD") {
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+		if unicode.Is(unicode.Cf, r) {
+			continue // bidi overrides, zero-width characters, BOM: invisible, can reorder text
+		}
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == '\u2028' || r == '\u2029' {
 			if !space {
 				b.WriteByte(' ')
 			}
