@@ -41,7 +41,9 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	q.Set("_cache_size", "-32768")
 	q.Set("_foreign_keys", "1")
 	q.Set("_txlock", "immediate")
-	dsn := "file:" + path + "?" + q.Encode()
+	// The path is a URI path: escape what a URI would read as a query or
+	// fragment (file names with ? or #).
+	dsn := "file:" + strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path) + "?" + q.Encode()
 	db, err := sql.Open("sqlite3", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
@@ -110,7 +112,21 @@ func migrations() ([]migration, error) {
 
 // migrate applies the missing migrations, each in its own transaction.
 func (s *Store) migrate(ctx context.Context) error {
-	// Reading the schema fails early on a file that is not SQLite.
+	// Reading the schema fails early on a file that is not SQLite; a SQLite
+	// file of another application (tables, but no schema_migrations) is
+	// refused rather than having otzone's tables added to it.
+	var others, ours int
+	if err := s.db.QueryRowContext(ctx, `SELECT
+		COALESCE(SUM(name != 'schema_migrations'), 0), COALESCE(SUM(name = 'schema_migrations'), 0)
+		FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`).Scan(&others, &ours); err != nil {
+		if strings.Contains(err.Error(), "file is not a database") {
+			return ErrNotOtzone
+		}
+		return err
+	}
+	if others > 0 && ours == 0 {
+		return fmt.Errorf("%w: it is a SQLite file of another application (%d tables, no otzone schema)", ErrNotOtzone, others)
+	}
 	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL DEFAULT (datetime('now')))`); err != nil {
 		if strings.Contains(err.Error(), "file is not a database") {
