@@ -26,6 +26,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync/atomic"
 
 	"github.com/gopacket/gopacket"
@@ -380,7 +381,9 @@ func Expand(paths []string) ([]string, error) {
 				errs = append(errs, err)
 				return nil
 			}
-			if ok {
+			// A file named like a capture that is not one is kept, so that
+			// Open reports it instead of it vanishing from the walk.
+			if ok || namedLikeCapture(q) {
 				found = append(found, q)
 			}
 			return nil
@@ -394,4 +397,17 @@ func Expand(paths []string) ([]string, error) {
 		}
 	}
 	return out, errors.Join(errs...)
+}
+
+// namedLikeCapture reports a file name with a capture extension (.pcap,
+// .pcapng, .cap; plain or .gz).
+func namedLikeCapture(name string) bool {
+	n := strings.ToLower(filepath.Base(name))
+	n = strings.TrimSuffix(n, ".gz")
+	for _, ext := range []string{".pcap", ".pcapng", ".cap"} {
+		if strings.HasSuffix(n, ext) {
+			return true
+		}
+	}
+	return false
 }
