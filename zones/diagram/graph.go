@@ -73,6 +73,10 @@ type Edge struct {
 	Declared  bool
 	Severity  string
 	Comms     int
+	// ArrowTo and ArrowFrom mark the initiated-to end(s): ArrowTo when
+	// From's assets open communications to To's (a_to_b), ArrowFrom for
+	// b_to_a, both for both, neither when unknown (any).
+	ArrowTo, ArrowFrom bool
 }
 
 // Label is the conduit's text: protocols, then flags.
@@ -137,6 +141,14 @@ func Build(m *zones.Model, inv *inventory.Inventory, opt Options) *Graph {
 		}
 		e := Edge{Key: fmt.Sprintf("c%d", i), ID: Clean(c.ID), From: from, To: to, Encrypted: c.Encrypted, Declared: c.Declared,
 			Severity: opt.Severity[c.ID], Comms: c.Communications}
+		switch c.Direction {
+		case zones.DirectionAtoB:
+			e.ArrowTo = true
+		case zones.DirectionBtoA:
+			e.ArrowFrom = true
+		case zones.DirectionBoth:
+			e.ArrowTo, e.ArrowFrom = true, true
+		}
 		for _, p := range c.Protocols {
 			e.Protocols = append(e.Protocols, Clean(p))
 		}
