@@ -78,7 +78,14 @@ type InterfaceStats struct {
 // LossPercent is the share of frames that reached the socket but were lost
 // (kernel and application drops), in percent.
 func (s Stats) LossPercent() float64 {
-	total := s.Kernel.Packets + s.AppDrops
+	// The kernel's count starts when the ring is set up; a few frames
+	// queued while the socket was being bound are processed but not in it.
+	// Kernel.Packets already counts the frames dropped in the kernel and
+	// those read then dropped here.
+	total := s.Kernel.Packets
+	if seen := s.Packets + s.Kernel.Drops + s.AppDrops; seen > total {
+		total = seen
+	}
 	if total == 0 {
 		return 0
 	}
