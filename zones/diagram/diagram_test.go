@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/otzone/otzone/discovery/inventory"
 	"github.com/otzone/otzone/zones"
@@ -348,3 +349,156 @@ func BenchmarkText2000(b *testing.B) {
 }
 
 func TestMain(m *testing.M) { os.Exit(m.Run()) }
+
+// svgElements is every element the SVG writer may emit: nothing active
+// (script, foreignObject, a, image, use, style) and nothing that can
+// reference another document.
+var svgElements = map[string]bool{"svg": true, "title": true, "g": true, "rect": true, "line": true, "path": true, "text": true, "tspan": true}
+
+// safeAttr matches every attribute value the writer emits: numbers,
+// colours, path data, fixed keywords; never text from the model.
+var safeAttr = regexp.MustCompile(`^[-#0-9a-zA-Z .,/:]*$`)
+
+func TestSVGHostileAttributesAndElements(t *testing.T) {
+	m, inv := hostileModel()
+	for _, detail := range []string{DetailZones, DetailAssets} {
+		g := Build(m, inv, Options{Detail: detail, Title: `</title><script>x</script>`})
+		b := render(t, "svg", g)
+		dec := xml.NewDecoder(bytes.NewReader(b))
+		dec.Strict = true
+		var stack []string
+		titles := map[string]int{}
+		for {
+			tok, err := dec.Token()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				t.Fatalf("not well-formed: %v", err)
+			}
+			switch v := tok.(type) {
+			case xml.StartElement:
+				if !svgElements[v.Name.Local] {
+					t.Errorf("unexpected element <%s>", v.Name.Local)
+				}
+				for _, a := range v.Attr {
+					if a.Name.Local == "href" || a.Name.Space != "" && a.Name.Space != "http://www.w3.org/2000/svg" {
+						t.Errorf("attribute %s:%s", a.Name.Space, a.Name.Local)
+					}
+					if a.Name.Local != "xmlns" && !safeAttr.MatchString(a.Value) || strings.Contains(a.Value, "url(") {
+						t.Errorf("attribute %s=%q is not a fixed value", a.Name.Local, a.Value)
+					}
+				}
+				if v.Name.Local == "title" && len(stack) > 0 {
+					titles[stack[len(stack)-1]]++
+				}
+				name := v.Name.Local
+				for _, a := range v.Attr {
+					if a.Name.Local == "class" {
+						name += "." + strings.Fields(a.Value)[0]
+					}
+				}
+				stack = append(stack, name)
+			case xml.EndElement:
+				stack = stack[:len(stack)-1]
+			}
+		}
+		// A hover title per zone and per conduit.
+		if titles["g.node"] != len(m.Zones) || titles["g.edge"] != len(m.Conduits) {
+			t.Errorf("detail %s: titles %v, want %d zones and %d conduits", detail, titles, len(m.Zones), len(m.Conduits))
+		}
+		if bytes.Contains(b, []byte("\x1b")) || bytes.Contains(b, []byte("\u202e")) {
+			t.Error("control or bidi character in svg")
+		}
+	}
+}
+
+func TestSVGDeterministic(t *testing.T) {
+	m, inv := synthetic(700)
+	m2, inv2 := hostileModel()
+	for _, c := range []struct {
+		m   *zones.Model
+		inv *inventory.Inventory
+	}{{m, inv}, {m2, inv2}} {
+		for _, detail := range []string{DetailZones, DetailAssets} {
+			first := render(t, "svg", Build(c.m, c.inv, Options{Detail: detail}))
+			for i := 0; i < 5; i++ {
+				if again := render(t, "svg", Build(c.m, c.inv, Options{Detail: detail})); !bytes.Equal(first, again) {
+					t.Fatalf("detail %s: run %d gives different bytes", detail, i)
+				}
+			}
+		}
+	}
+}
+
+// TestSVGLayout checks the drawing itself: bands top to bottom by kind,
+// the asset cap, dashed cleartext conduits, and an arrowhead at the
+// initiated-to zone only.
+func TestSVGLayout(t *testing.T) {
+	lvl := func(n int) *int { return &n }
+	inv := &inventory.Inventory{}
+	var ctl []string
+	for i := 0; i < 45; i++ {
+		id := fmt.Sprintf("plc-%02d", i)
+		ctl = append(ctl, id)
+		inv.Assets = append(inv.Assets, inventory.Asset{ID: id, IPs: []string{fmt.Sprintf("10.0.1.%d", i+1)}, DeviceType: "plc"})
+	}
+	m := &zones.Model{Source: "derived", Zones: []zones.Zone{
+		{ID: "field", Kind: zones.KindField, PurdueLevel: lvl(0)},
+		{ID: "control", Kind: zones.KindControl, PurdueLevel: lvl(1), Assets: ctl},
+		{ID: "enterprise", Kind: zones.KindEnterprise, PurdueLevel: lvl(4)},
+	}, Conduits: []zones.Conduit{
+		{ID: "control--enterprise", Zones: [2]string{"control", "enterprise"}, Protocols: []string{"ntp"}, Direction: zones.DirectionAtoB},
+		{ID: "control--field", Zones: [2]string{"control", "field"}, Protocols: []string{"profinet_io"}, Encrypted: true},
+	}}
+	g := Build(m, inv, Options{Detail: DetailAssets})
+	l := layoutSVG(g)
+	y := map[string]float64{}
+	for _, b := range l.boxes {
+		y[b.z.ID] = b.y
+	}
+	if !(y["enterprise"] < y["control"] && y["control"] < y["field"]) {
+		t.Errorf("bands out of order: %v", y)
+	}
+	s := string(render(t, "svg", g))
+	if strings.Count(s, "10.0.1.") != 2*40 || !strings.Contains(s, ">+5 more<") { // each drawn asset: a text line and a title line
+		t.Errorf("asset cap: %d asset lines, +5 more present %v", strings.Count(s, "10.0.1."), strings.Contains(s, "+5 more"))
+	}
+	edges := strings.Split(s, `<g class="edge conduit">`)[1:]
+	if len(edges) != 2 {
+		t.Fatalf("%d conduits drawn", len(edges))
+	}
+	// control--enterprise: cleartext (dashed), one arrowhead, at the
+	// enterprise box's bottom edge.
+	if !strings.Contains(edges[0], "stroke-dasharray") || strings.Count(edges[0], " Z\"") != 1 {
+		t.Errorf("control--enterprise conduit: %s", edges[0])
+	}
+	ent := l.boxes[2]
+	if !strings.Contains(edges[0], fmt.Sprintf(",%s L", f1(ent.y+ent.h))) {
+		t.Errorf("arrowhead not at the enterprise box bottom (y %s): %s", f1(ent.y+ent.h), edges[0])
+	}
+	// control--field: encrypted (solid), direction unknown (no arrowhead).
+	if strings.Contains(edges[1], "stroke-dasharray") || strings.Contains(edges[1], " Z\"") {
+		t.Errorf("control--field conduit: %s", edges[1])
+	}
+}
+
+func TestEdgeLines(t *testing.T) {
+	e := Edge{Protocols: strings.Split("ads,bacnet,bsap,c37118,cip,dnp3,enip,fins,fox,ftp,hart_ip,iec104,knxip,mms,modbus,ntp,s7comm,slmp,snmp,tls,opcua,http", ","), Flags: []string{"cleartext-write"}}
+	lines := edgeLines(e)
+	if len(lines) != svgLabelMax+1 || lines[len(lines)-1] != "[cleartext-write]" {
+		t.Fatalf("lines %q", lines)
+	}
+	var shown int
+	for _, l := range lines[:svgLabelMax] {
+		if utf8.RuneCountInString(l) > svgLabelRune+12 {
+			t.Errorf("line too long: %q", l)
+		}
+		shown += len(strings.Split(strings.TrimSuffix(l, ","), ", "))
+	}
+	var more int
+	fmt.Sscanf(lines[svgLabelMax-1][strings.LastIndex(lines[svgLabelMax-1], "+"):], "+%d more", &more)
+	if shown-1+more != len(e.Protocols) {
+		t.Errorf("%d shown + %d more != %d protocols: %q", shown-1, more, len(e.Protocols), lines)
+	}
+}
