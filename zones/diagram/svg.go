@@ -382,6 +382,16 @@ func layoutSVG(g *Graph) *svgLayout {
 			l.rowsH[lb.gap] = append(l.rowsH[lb.gap], lb.h)
 		}
 	}
+	usedGap := make([]bool, len(l.gapH))
+	for _, r := range l.routes {
+		lo, hi := l.boxes[r.a].band+1, l.boxes[r.b].band
+		if r.same {
+			lo = hi
+		}
+		for gi := lo; gi <= hi; gi++ {
+			usedGap[gi] = true
+		}
+	}
 	for gi := range l.gapH {
 		h := 0.0
 		for _, rh := range l.rowsH[gi] {
@@ -395,6 +405,8 @@ func layoutSVG(g *Graph) *svgLayout {
 			}
 		case gi == len(l.bands):
 			l.gapH[gi] = svgMargin
+		case !usedGap[gi]:
+			l.gapH[gi] = svgMinGap / 2 // no conduit crosses it
 		default:
 			l.gapH[gi] = max(svgMinGap, h+40)
 		}
