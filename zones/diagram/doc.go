@@ -1,8 +1,9 @@
-// Package diagram draws a zone model: Graphviz DOT, SVG (rendered in
-// process by github.com/goccy/go-graphviz, a WebAssembly build of
-// Graphviz: no system binary needed), Mermaid flowcharts (GitHub renders
-// them) and draw.io (diagrams.net) XML with zones as containers and
-// conduits as labelled edges.
+// Package diagram draws a zone model: Graphviz DOT, SVG (laid out in
+// process by this package in pure Go: zones in horizontal bands by kind,
+// enterprise at the top and field at the bottom, conduits as curves; no
+// Graphviz, no WebAssembly, nothing run or cached at start-up), Mermaid
+// flowcharts (GitHub renders them) and draw.io (diagrams.net) XML with
+// zones as containers and conduits as labelled edges.
 //
 // Zone level is the default: one box per zone with its kind, Purdue level
 // and asset count; one edge per conduit labelled with its protocols and
