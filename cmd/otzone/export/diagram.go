@@ -42,8 +42,7 @@ count), one edge per conduit labelled with its protocols and flags
 bordered by their worst finding's severity; unencrypted conduits are dashed.
 --detail assets draws the assets inside their zones.
 
-svg is rendered in process (Graphviz compiled to WebAssembly, no system
-Graphviz needed); dot is for your own Graphviz; mermaid renders on GitHub
+svg is laid out in process by otzone itself (no Graphviz needed); dot is for your own Graphviz; mermaid renders on GitHub
 and in many wikis; drawio opens in diagrams.net with zones as containers.`,
 		Example: `  otzone export diagram -o zones.svg
   otzone export diagram --format drawio --detail assets -o zones.drawio
