@@ -59,6 +59,33 @@ func Build(rows *Rows, opt BuildOptions) *Inventory {
 	return inv
 }
 
+// Count returns how many assets and communications Build(rows, ...) would
+// materialise, without materialising them: the merge is the same (newMerger,
+// collect and resolve run as in Build), but each asset is only its key and
+// id in a set, and each communication its resolved key. It is what
+// `otzone ingest` prints in its summary.
+func Count(rows *Rows) (assets, communications int) {
+	m := newMerger(rows)
+	m.ids = map[string]string{}
+	m.collect(rows)
+	comms := map[commKey]struct{}{}
+	add := func(ck CommKey) {
+		if k, ok := m.commKey(ck); ok {
+			comms[k] = struct{}{}
+		}
+	}
+	for i := range rows.Communications {
+		add(rows.Communications[i].CommKey)
+	}
+	for i := range rows.Operations {
+		add(rows.Operations[i].CommKey)
+	}
+	for i := range rows.CommAttributes {
+		add(rows.CommAttributes[i].CommKey)
+	}
+	return len(m.ids), len(comms)
+}
+
 // servicesFromCommunications gives an identified protocol's server and
 // client a service entry when no dissector stated one for that protocol,
 // so that every asset's services reflect the traffic it was seen in.
@@ -130,6 +157,9 @@ type merger struct {
 	// MAC (through a router): they name no device.
 	bcast  map[siteIP]bool
 	assets map[string]*assetAcc // by key
+	// ids, when set (Count), receives the id of every asset key instead
+	// of an accumulator in assets: the same walk, without the records.
+	ids map[string]string
 }
 
 func newMerger(rows *Rows) *merger {
@@ -472,6 +502,19 @@ func (m *merger) asset(e discovery.Endpoint, seen Seen, site string) *assetAcc {
 	if !ok {
 		return nil
 	}
+	if m.ids != nil {
+		// Counting: the key (and its gateway's, which Build creates
+		// with it) is all that is kept.
+		if _, ok := m.ids[key]; !ok {
+			m.ids[key] = AssetID(key)
+			if gw != "" {
+				base := e
+				base.Sub = ""
+				m.asset(base, seen, site)
+			}
+		}
+		return nil
+	}
 	a := m.assets[key]
 	if a == nil {
 		a = &assetAcc{
@@ -614,30 +657,45 @@ func (a *assetAcc) addService(k Service, s Seen) {
 // A server that names no device (broadcast, multicast) is kept with the
 // address as its id prefixed by "broadcast:"/"multicast:" so discovery
 // traffic is not lost; such ids are not assets.
-func (m *merger) communications(rows *Rows) []Communication {
-	type key struct {
-		client, server, proto, transport string
-		port                             uint16
+// commKey is a communication as Build keys it: asset ids and protocol.
+type commKey struct {
+	client, server, proto, transport string
+	port                             uint16
+}
+
+// idOf is the id of an asset key collect has seen.
+func (m *merger) idOf(key string) string {
+	if m.ids != nil {
+		return m.ids[key]
 	}
+	return m.assets[key].ID
+}
+
+// commKey resolves a stored communication key to asset ids (ok false when
+// the client names no device, or the server neither a device nor a group).
+func (m *merger) commKey(ck CommKey) (commKey, bool) {
+	ckey, _, ok1 := m.resolve(ck.Client, ck.Site)
+	if !ok1 {
+		return commKey{}, false
+	}
+	skey, _, ok2 := m.resolve(ck.Server, ck.Site)
+	sid := ""
+	if ok2 {
+		sid = m.idOf(skey)
+	} else {
+		sid = m.groupID(ck.Server, ck.Site)
+		if sid == "" {
+			return commKey{}, false
+		}
+	}
+	return commKey{m.idOf(ckey), sid, ck.Protocol, ck.Transport, ck.Port}, true
+}
+
+func (m *merger) communications(rows *Rows) []Communication {
+	type key = commKey
 	out := map[key]*Communication{}
 	seen := map[key]*Seen{}
-	resolve := func(ck CommKey) (key, bool) {
-		ckey, _, ok1 := m.resolve(ck.Client, ck.Site)
-		if !ok1 {
-			return key{}, false
-		}
-		skey, _, ok2 := m.resolve(ck.Server, ck.Site)
-		sid := ""
-		if ok2 {
-			sid = m.assets[skey].ID
-		} else {
-			sid = m.groupID(ck.Server, ck.Site)
-			if sid == "" {
-				return key{}, false
-			}
-		}
-		return key{m.assets[ckey].ID, sid, ck.Protocol, ck.Transport, ck.Port}, true
-	}
+	resolve := m.commKey
 	get := func(k key) *Communication {
 		c := out[k]
 		if c == nil {

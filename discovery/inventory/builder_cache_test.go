@@ -212,3 +212,37 @@ func BenchmarkBuilderAddCaptures(b *testing.B) {
 		})
 	}
 }
+
+// TestCountMatchesBuild: Count gives the number of assets and
+// communications Build materialises from the same rows: the rows drained
+// from every shared real capture's observations (with and without a
+// site). internal/ingest's TestLoadForCountsMatchesLoad checks it on the
+// stored rows of the same captures and of the demo plant.
+func TestCountMatchesBuild(t *testing.T) {
+	obs := captureObservations(t)
+	if len(obs) == 0 {
+		t.Skip("no shared captures")
+	}
+	for _, site := range []string{"", "north"} {
+		b := NewBuilder(site)
+		for _, o := range obs {
+			b.Add(o)
+		}
+		rows := b.Drain()
+		inv := Build(rows, BuildOptions{NoOUI: true})
+		if len(inv.Assets) < 10 || len(inv.Communications) < 10 {
+			t.Fatalf("site %q: only %d assets, %d communications", site, len(inv.Assets), len(inv.Communications))
+		}
+		vias := 0
+		for _, a := range inv.Assets {
+			if a.Via != "" {
+				vias++
+			}
+		}
+		if a, c := Count(rows); a != len(inv.Assets) || c != len(inv.Communications) {
+			t.Errorf("site %q: Count = %d assets, %d communications; Build %d, %d (%d behind a gateway)",
+				site, a, c, len(inv.Assets), len(inv.Communications), vias)
+		}
+		t.Logf("site %q: %d assets (%d behind a gateway), %d communications", site, len(inv.Assets), vias, len(inv.Communications))
+	}
+}

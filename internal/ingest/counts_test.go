@@ -85,6 +85,17 @@ func TestLoadForCountsMatchesLoad(t *testing.T) {
 				t.Logf("%s: communication endpoints not compared (Build deterministic here: %v)", c.name,
 					cmp.Equal(commKeys(full), commKeys(full2)))
 			}
+			// inventory.Count, which the summary uses, over either row set.
+			all, err := st.Load(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for name, r := range map[string]*inventory.Rows{"Load": all, "LoadForCounts": rows} {
+				if a, n := inventory.Count(r); a != len(full.Assets) || n != len(full.Communications) {
+					t.Errorf("Count(%s) = %d assets, %d communications; Build(Load) has %d, %d",
+						name, a, n, len(full.Assets), len(full.Communications))
+				}
+			}
 			if sum.Assets != len(full.Assets) || sum.Communications != len(full.Communications) {
 				t.Errorf("summary %d assets %d communications, inventory %d %d", sum.Assets, sum.Communications,
 					len(full.Assets), len(full.Communications))

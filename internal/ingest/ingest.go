@@ -206,16 +206,16 @@ func Files(ctx context.Context, st *store.Store, paths []string, opt Options) (S
 	}
 	writeHeapProfile("")
 	defer writeHeapProfile(".end")
-	// The summary's counts: Build over the facts that decide which assets
-	// and communications exist, not over the whole database (which holds
-	// every attribute and operation ever seen).
-	// Its memory is per asset; with the page cache returned and the
-	// collector kept close to the live heap, that is the process's peak.
+	// The summary's counts: the merge of Build (inventory.Count, which
+	// keeps a key per asset and communication, no records) over the facts
+	// that decide which assets and communications exist, not over the
+	// whole database (which holds every attribute and operation ever
+	// seen). Its memory is per asset and row loaded; with the page cache
+	// returned and the collector kept close to the live heap.
 	_ = st.ShrinkMemory(context.WithoutCancel(ctx))
 	defer debug.SetGCPercent(debug.SetGCPercent(25))
 	if rows, err := st.LoadForCounts(context.WithoutCancel(ctx)); err == nil {
-		inv := inventory.Build(rows, inventory.BuildOptions{Now: opt.Now(), NoOUI: true})
-		sum.Assets, sum.Communications = len(inv.Assets), len(inv.Communications)
+		sum.Assets, sum.Communications = inventory.Count(rows)
 	} else if runErr == nil {
 		runErr = err
 	}
