@@ -315,6 +315,9 @@ func (r *RPC) Datagram(data []byte, pkt *discovery.PacketInfo, emit discovery.Em
 	o := pkt.Obs(discovery.KindOperation, client)
 	o.Peer, o.Protocol, o.Transport, o.Port = server, "profinet_io", "udp", pkt.DstPort
 	o.Op = discovery.Operation{Code: int(op), Name: op.String(), Class: opClass(op)}
+	if op == OpControl {
+		o.Op.Name = controlName(iface, body)
+	}
 	emit(o)
 
 	attr := func(ep discovery.Endpoint, key, value string, c float32) {
@@ -402,6 +405,26 @@ func (r *RPC) readResponse(h RPCHeader, body []byte, pkt *discovery.PacketInfo, 
 			attr(dev, "profinet.neighbor", sanitize(p.PortID)+" -> "+sanitize(pe.ChassisID)+" "+sanitize(pe.PortID)+" "+m.String(), 0.9)
 		}
 	}
+}
+
+// controlName names a Control (opnum 4) request by its ControlCommand, but
+// only when the command and the interface agree: PrmEnd and PrmBegin are
+// the controller's IODControlReq to the device interface (DEA00001);
+// ApplicationReady, ReadyForCompanion and ReadyForRTC3 are the device's
+// IOXControlReq to the controller interface (DEA00002). Anything else
+// (an unreadable block, several bits, a mismatch) stays "control".
+func controlName(iface int, body []byte) string {
+	c, err := ParseControlRequest(body)
+	if err != nil {
+		return OpControl.String()
+	}
+	switch {
+	case iface == IfaceDevice && (c.Command == CtrlPrmEnd || c.Command == CtrlPrmBegin) && (c.BlockType == 0x0110 || c.BlockType == 0x0118):
+	case iface == IfaceController && (c.Command == CtrlApplicationReady || c.Command == CtrlReadyForCompanion || c.Command == CtrlReadyForRTC3) && (c.BlockType == 0x0112 || c.BlockType == 0x0116 || c.BlockType == 0x0117):
+	default:
+		return OpControl.String()
+	}
+	return c.Command.String()
 }
 
 // opClass: Connect establishes an application relation and parameterises

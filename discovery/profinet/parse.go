@@ -442,6 +442,77 @@ func ParseConnectRequest(body []byte) (ARBlockReq, error) {
 	return ar, fmt.Errorf("profinet: connect request without ARBlockReq: %w", ErrMalformed)
 }
 
+// ControlCommand is the ControlCommand bit field of an IODControlReq /
+// IOXControlReq block (IEC 61158-6-10): bit 0 PrmEnd, 1 ApplicationReady,
+// 2 Release, 3 Done, 4 ReadyForCompanion, 5 ReadyForRT_CLASS_3, 6 PrmBegin.
+type ControlCommand uint16
+
+// Control commands.
+const (
+	CtrlPrmEnd            ControlCommand = 1 << 0
+	CtrlApplicationReady  ControlCommand = 1 << 1
+	CtrlRelease           ControlCommand = 1 << 2
+	CtrlDone              ControlCommand = 1 << 3
+	CtrlReadyForCompanion ControlCommand = 1 << 4
+	CtrlReadyForRTC3      ControlCommand = 1 << 5
+	CtrlPrmBegin          ControlCommand = 1 << 6
+)
+
+// String names a request's single command ("prm_end", "application_ready",
+// ...); zero, several bits or an unknown bit is "control".
+func (c ControlCommand) String() string {
+	switch c {
+	case CtrlPrmEnd:
+		return "prm_end"
+	case CtrlApplicationReady:
+		return "application_ready"
+	case CtrlRelease:
+		return "release"
+	case CtrlDone:
+		return "done"
+	case CtrlReadyForCompanion:
+		return "ready_for_companion"
+	case CtrlReadyForRTC3:
+		return "ready_for_rtc3"
+	case CtrlPrmBegin:
+		return "prm_begin"
+	}
+	return "control"
+}
+
+// ControlRequest is the control block that opens a Control (opnum 4)
+// request: IODControlReq (0x0110 PrmEnd, 0x0118 PrmBegin), IOXControlReq
+// (0x0112 ApplicationReady, 0x0116 ReadyForCompanion, 0x0117
+// ReadyForRTC3) or ReleaseBlockReq (0x0114).
+type ControlRequest struct {
+	BlockType uint16
+	Command   ControlCommand
+}
+
+// ParseControlRequest reads the control block of a Control or Release
+// request body: NDR array header (20 bytes), then the big-endian block
+// header (type, length, version 2 bytes), Reserved(2), ARUUID(16),
+// SessionKey(2), Reserved(2), ControlCommand(2), ControlBlockProperties(2).
+func ParseControlRequest(body []byte) (ControlRequest, error) {
+	var c ControlRequest
+	if len(body) < 20+6 {
+		return c, fmt.Errorf("profinet: control request: %w", ErrShort)
+	}
+	p := body[20:]
+	c.BlockType = binary.BigEndian.Uint16(p)
+	switch c.BlockType {
+	case 0x0110, 0x0112, 0x0114, 0x0116, 0x0117, 0x0118:
+	default:
+		return c, fmt.Errorf("profinet: control request block type 0x%04x: %w", c.BlockType, ErrMalformed)
+	}
+	l := int(binary.BigEndian.Uint16(p[2:])) // counts from the version bytes
+	if l < 2+24 || 4+l > len(p) {
+		return c, fmt.Errorf("profinet: control block 0x%04x length %d: %w", c.BlockType, l, ErrMalformed)
+	}
+	c.Command = ControlCommand(binary.BigEndian.Uint16(p[6+22:]))
+	return c, nil
+}
+
 // Record indices this package reads.
 const IndexPDRealData = 0xF841
 

@@ -3,6 +3,7 @@ package profinet
 import (
 	"encoding/hex"
 	"errors"
+	"maps"
 	"net/netip"
 	"testing"
 
@@ -186,6 +187,7 @@ func FuzzParse(f *testing.F) {
 		if len(b) > 20 {
 			ParseConnectRequest(b)
 			ParseReadResponse(b, false)
+			ParseControlRequest(b)
 		}
 		ParsePDRealData(b)
 	})
@@ -248,5 +250,70 @@ func TestParsePDRealData(t *testing.T) {
 	}
 	for i := 0; i < len(body); i++ {
 		ParseReadResponse(body[:i], false)
+	}
+}
+
+// profinet_io_cm_control.pcapng, tshark -V: frame 1 "Control request,
+// IODControlReq Prm End.req, Command: ParameterEnd" from 192.168.1.3 to the
+// device interface DEA00001; frame 3 "IOXBlockReq Application Ready.req,
+// Command: ApplicationReady" from the device 192.168.1.2 to the controller
+// interface DEA00002 (little-endian drep).
+func TestParseControlRequest(t *testing.T) {
+	for _, tt := range []struct {
+		frame int
+		iface int
+		block uint16
+		cmd   ControlCommand
+		name  string
+	}{
+		{1, IfaceDevice, 0x0110, CtrlPrmEnd, "prm_end"},
+		{3, IfaceController, 0x0112, CtrlApplicationReady, "application_ready"},
+	} {
+		b := rpcFrame(t, "profinet_io_cm_control.pcapng", tt.frame)
+		h, body, err := ParseRPC(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h.PacketType != RPCRequest || Opnum(h.Opnum) != OpControl || h.Interface.PNIOInterface() != tt.iface {
+			t.Fatalf("frame %d: header %+v", tt.frame, h)
+		}
+		c, err := ParseControlRequest(body)
+		if err != nil {
+			t.Fatalf("frame %d: %v", tt.frame, err)
+		}
+		if c.BlockType != tt.block || c.Command != tt.cmd || c.Command.String() != tt.name {
+			t.Errorf("frame %d: %+v (%s), want block 0x%04x command %s", tt.frame, c, c.Command, tt.block, tt.name)
+		}
+		if got := controlName(tt.iface, body); got != tt.name {
+			t.Errorf("frame %d: controlName %q, want %q", tt.frame, got, tt.name)
+		}
+		// the same block sent to the other interface is not trusted
+		if got := controlName(3-tt.iface, body); got != "control" {
+			t.Errorf("frame %d: controlName on the wrong interface %q, want control", tt.frame, got)
+		}
+		for n := 0; n < len(body); n++ {
+			if _, err := ParseControlRequest(body[:n]); err == nil && n < 20+6+24 {
+				t.Errorf("frame %d: prefix %d parsed", tt.frame, n)
+			}
+		}
+	}
+}
+
+// TestControlOperationNames: every Control request in
+// profinet_io_cm_control.pcapng is named by its command. tshark
+// (-Y 'dcerpc.pkt_type==0' -e dcerpc.dg_if_id -e pn_io.block_type -e
+// pn_io.control_command.prmend -e ...applready): 75 PrmEnd requests (block
+// 0x0110) to DEA00001 and 70 ApplicationReady requests (block 0x0112) to
+// DEA00002, no other command.
+func TestControlOperationNames(t *testing.T) {
+	got := map[string]int{}
+	for _, o := range runCapture(t, testutil.SharedPcap(t, "profinet/profinet_io_cm_control.pcapng")) {
+		if o.Kind == discovery.KindOperation && o.Protocol == "profinet_io" {
+			got[o.Op.Name+"/"+string(o.Op.Class)]++
+		}
+	}
+	want := map[string]int{"prm_end/control": 75, "application_ready/control": 70}
+	if !maps.Equal(got, want) {
+		t.Errorf("operations %v, want %v", got, want)
 	}
 }
