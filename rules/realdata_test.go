@@ -158,6 +158,31 @@ func TestRealCaptureTruth(t *testing.T) {
 		// release: the controller ends its AR with the I/O head (frame 1).
 		{"profinet/profinet_io_cm_release.pcapng", "192.168.1.3", "plc", 1},
 		{"profinet/profinet_io_cm_release.pcapng", "192.168.1.2", "io_device", 0},
+		// control: PN-IO CM Control requests only (tshark -Y 'dcerpc.opnum==4'
+		// -e dcerpc.dg_if_id -e pn_io.control_command): each controller sends
+		// IODControlReq PrmEnd (0x0001) to the device interface DEA00001,
+		// each device answers with IOXBlockReq ApplicationReady (0x0002) to
+		// the controller interface DEA00002. 140.140.60.210 -> .50 frames
+		// 5/7; 192.168.1.12 -> .13 frames 29/31; 192.168.99.200 -> .1 and .2
+		// frames 34/35, 38/39; 192.168.2.1 -> .20 and .30 frames 53/55,
+		// 49/51; 10.9.0.110 -> .117 frames 182/184. 192.168.0.50 only sends
+		// ApplicationReady (frame 102) to 192.168.0.2 at MAC
+		// 00:1b:1b:ee:bf:7d. (12:34:12:34:12:33 sends PrmEnd as 192.168.0.1
+		// and ApplicationReady as 192.168.0.3, an I-device CPU: not listed.)
+		{"profinet/profinet_io_cm_control.pcapng", "140.140.60.210", "plc", 1},
+		{"profinet/profinet_io_cm_control.pcapng", "140.140.60.50", "io_device", 0},
+		{"profinet/profinet_io_cm_control.pcapng", "192.168.1.12", "plc", 1},
+		{"profinet/profinet_io_cm_control.pcapng", "192.168.1.13", "io_device", 0},
+		{"profinet/profinet_io_cm_control.pcapng", "192.168.99.200", "plc", 1},
+		{"profinet/profinet_io_cm_control.pcapng", "192.168.99.1", "io_device", 0},
+		{"profinet/profinet_io_cm_control.pcapng", "192.168.99.2", "io_device", 0},
+		{"profinet/profinet_io_cm_control.pcapng", "192.168.2.1", "plc", 1},
+		{"profinet/profinet_io_cm_control.pcapng", "192.168.2.20", "io_device", 0},
+		{"profinet/profinet_io_cm_control.pcapng", "192.168.2.30", "io_device", 0},
+		{"profinet/profinet_io_cm_control.pcapng", "10.9.0.110", "plc", 1},
+		{"profinet/profinet_io_cm_control.pcapng", "10.9.0.117", "io_device", 0},
+		{"profinet/profinet_io_cm_control.pcapng", "192.168.0.50", "io_device", 0},
+		{"profinet/profinet_io_cm_control.pcapng", "00:1b:1b:ee:bf:7d", "plc", 1},
 		// mixed_1: the SCALANCE X208 switch (LLDP system description, DHCP host
 		// name siemens-x208-switch) and a Windows laptop (DHCP MSFT 5.0).
 		{"profinet/profinet_io_cm_mixed_1.pcap", "00:0e:8c:ef:75:c9", "network_device", -1},

@@ -39,8 +39,15 @@
 //     fragment) is an operation from the RPC requester to the responder:
 //     connect (config: it establishes the AR and parameterises the device),
 //     release and control (control: they end the AR or drive its state
-//     machine, PrmEnd/ApplicationReady), read and read_implicit (read),
-//     write (write: record data, i.e. parameters). A Connect to the device
+//     machine), read and read_implicit (read), write (write: record data,
+//     i.e. parameters). A Control request (opnum 4) is named by its
+//     ControlCommand when the command and the interface agree: "prm_end" /
+//     "prm_begin" (IODControlReq, controller -> device interface DEA00001)
+//     and "application_ready" / "ready_for_companion" / "ready_for_rtc3"
+//     (IOXControlReq, device -> controller interface DEA00002); otherwise
+//     "control". So the sender of application_ready is the IO-device and
+//     its peer the controller (profinet_io_cm_control.pcapng: 75 PrmEnd to
+//     DEA00001, 70 ApplicationReady to DEA00002, as tshark decodes them). A Connect to the device
 //     interface also gives: the device's vendor/device id from the object
 //     UUID (DEA00000-6C97-11D1-8271-IIIIDDDDVVVV: instance, device, vendor;
 //     confidence 0.85) and role io-device; the initiator's station name
