@@ -107,15 +107,18 @@ func TestRealCaptureTruth(t *testing.T) {
 		{"enip/enip_cip_example.pcap", "192.168.10.120", "plc", 1},
 		{"enip/enip_cip_example.pcap", "192.168.10.105", "hmi", 2},
 		// CIP class-1 I/O (UDP 2222, all unicast) between 192.168.1.22 and
-		// 192.168.1.24 is NOT classified: tshark shows .24 sending 6-byte
-		// connected data (sequence count + 4 data bytes, UDP length 32) 30
-		// times on each of 12 connection ids (0x004b0201...0x004b180c, from
-		// frame 377), and .22 only 2-byte data (the sequence count alone: a
-		// heartbeat, UDP length 28) 2-3 times on 12 ids (from frame 388).
-		// That is an originator (.22, scanner) consuming input connections
-		// of a target (.24, adapter), but the dissector reports both only as
-		// enip publisher+subscriber (no Forward Open, no data sizes), so no
-		// rule can tell them apart; a guess would be wrong for one of them.
+		// 192.168.1.24: tshark (-e enip.cpf.sai.connid -e enip.cpf.length
+		// -e udp.length) shows .24 sending 6-byte connected data (UDP length
+		// 32) 30-31 times on each of 11 connection ids and 88 bytes on
+		// 0x004b0c06 (0x004b0201...0x004b180c, from frame 377), and .22 only
+		// 2-byte data (the CIP sequence count alone: a heartbeat, UDP length
+		// 28) 2-3 times on 12 other ids (from frame 388). That is the shape
+		// of input-only connections: an originator (.22, scanner) consuming
+		// a target's (.24, adapter) inputs. The dissector sets cip.io_role
+		// after .22's second heartbeat (frame 399); the rules are low
+		// priority (an output-only connection has the opposite shape).
+		{"enip/enip_cip_example.pcap", "192.168.1.22", "plc", 1},
+		{"enip/enip_cip_example.pcap", "192.168.1.24", "io_device", 0},
 		// a CalDigit dock sends LLDP: not network equipment.
 		{"enip/enip_cip_example.pcap", "192.168.1.4", "unknown", -1},
 		{"enip/enip_cip_example.pcap", "00:21:91:06:f1:66", "network_device", -1},

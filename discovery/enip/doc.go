@@ -18,8 +18,21 @@
 // Emits:
 //   - services: protocol "enip", server/client on tcp or udp 44818; on
 //     udp 2222 each I/O sender is a "publisher" and a unicast receiver a
-//     "subscriber" (originator and target are only known from the Forward
-//     Open, which is usually not in the capture).
+//     "subscriber" (originator and target are only known for sure from the
+//     Forward Open, which is usually not in the capture).
+//   - cip.io_role (attribute, protocol "cip", confidence 0.6): "originator"
+//     / "target" on the two hosts of a unicast udp 2222 flow when one
+//     direction has carried only heartbeats (connected data items of at
+//     most 2 bytes: the class-1 CIP sequence count alone; at least 2, no
+//     data) and the other only process data (more than 2 bytes, at least
+//     2, no heartbeat). That is the shape of input-only and listen-only
+//     connections, where the originator (scanner) sends heartbeats and the
+//     target (adapter, or a controller producing tags) the data. Decided
+//     once per flow, when the counts first allow it, and never revoked.
+//     Data both ways (exclusive owner), a mix on either side, multicast,
+//     or too few packets: no role. A rare output-only connection has the
+//     opposite shape and would be reported backwards, hence 0.6. A
+//     heartbeat with a run/idle header (6 bytes) is not recognised.
 //   - operations: encapsulation commands as protocol "enip"
 //     (list_identity/list_services/list_interfaces: discovery;
 //     register_session etc.: other); every CIP request as protocol "cip",
@@ -51,7 +64,8 @@
 // (0/1 implicit I/O, 3 explicit).
 //
 // Known gaps: Forward Open connection ids are not used to give UDP 2222
-// I/O client/server roles; CIP Security (TLS/DTLS on
+// I/O roles (only the heartbeat shape above); a multicast T->O producer
+// is not marked as a target; CIP Security (TLS/DTLS on
 // 2221) is not handled; PCCC inside Execute PCCC (0x4B to class 0x67) is
 // classified by command/function (typed and logical reads and writes,
 // change mode = control, diagnostics; pccc.go) but its addresses are not

@@ -70,6 +70,46 @@ type udpState struct {
 	flowState
 	sent  [2]bool // publisher services per direction (I/O) / client+server (encap)
 	items []Item
+	io    [2]ioCount // implicit I/O per direction (0 client->server)
+	roles bool       // cip.io_role emitted for this flow
+}
+
+// ioCount counts one direction's class 0/1 datagrams by the size of their
+// connected data item (saturating).
+type ioCount struct {
+	heartbeats uint32 // at most 2 bytes: the CIP sequence count alone
+	data       uint32 // more: process data (perhaps behind a run/idle header)
+}
+
+// HeartbeatMax is the largest connected data item read as a heartbeat: a
+// class 1 packet that carries only its 16-bit CIP sequence count (class 0:
+// nothing). Input-only and listen-only connections send such heartbeats
+// from originator to target, the target producing the data.
+const HeartbeatMax = 2
+
+// ioRoleMin is how many datagrams each direction needs before the roles
+// are decided.
+const ioRoleMin = 2
+
+// ioRoles decides who opened the implicit connections of a unicast flow
+// from what each direction carried: when one direction has sent only
+// heartbeats (at least ioRoleMin, never data) and the other only data (at
+// least ioRoleMin, never a heartbeat), the heartbeat sender is the
+// originator (scanner) consuming input-only / listen-only connections of
+// the data sender, the target (adapter, or a controller producing tags).
+// It returns the index of the originator's direction, or -1 when the
+// traffic does not say (both carry data, or too few datagrams). An
+// output-only connection has the opposite shape (the originator sends
+// data, the target heartbeats); it is rare, which is why the attribute
+// carries confidence 0.6.
+func ioRoles(c [2]ioCount) int {
+	for i := range 2 {
+		o, t := c[i], c[1-i]
+		if o.heartbeats >= ioRoleMin && o.data == 0 && t.data >= ioRoleMin && t.heartbeats == 0 {
+			return i
+		}
+	}
+	return -1
 }
 
 // Datagram handles one UDP datagram.
@@ -85,13 +125,36 @@ func (d *UDPDissector) Datagram(data []byte, pkt *discovery.PacketInfo, emit dis
 		pkt.Flow.State = st
 	}
 	if pkt.SrcPort == PortIO || pkt.DstPort == PortIO {
-		if _, ok := parseIO(data); ok {
+		if io, ok := parseIO(data); ok {
 			// Implicit I/O: the sender produces data; without the Forward
 			// Open we cannot tell originator from target, so each sender is
-			// a "publisher" and a unicast receiver a "subscriber".
+			// a "publisher" and a unicast receiver a "subscriber". What the
+			// two directions carry may tell them apart (ioRoles).
 			i := 0
 			if pkt.Dir == discovery.ToClient {
 				i = 1
+			}
+			if c := &st.io[i]; len(io.Data) <= HeartbeatMax {
+				c.heartbeats = satInc(c.heartbeats)
+			} else {
+				c.data = satInc(c.data)
+			}
+			if !st.roles && isUnicast(pkt) {
+				if o := ioRoles(st.io); o >= 0 {
+					st.roles = true
+					orig, target := pkt.Src, pkt.Dst
+					if o != i {
+						orig, target = target, orig
+					}
+					for _, x := range [...]struct {
+						ep   discovery.Endpoint
+						role string
+					}{{orig, "originator"}, {target, "target"}} {
+						a := pkt.Obs(discovery.KindAttribute, x.ep)
+						a.Protocol, a.Key, a.Value, a.Confidence = ProtoCIP, "cip.io_role", x.role, 0.6
+						emit(a)
+					}
+				}
 			}
 			if !st.sent[i] {
 				st.sent[i] = true
@@ -147,6 +210,13 @@ func (d *UDPDissector) Datagram(data []byte, pkt *discovery.PacketInfo, emit dis
 		emitEncapOp(h.Command, pkt.Src, pkt.Dst, pkt, discovery.UDP, emit)
 	}
 	return nil
+}
+
+func satInc(n uint32) uint32 {
+	if n == ^uint32(0) {
+		return n
+	}
+	return n + 1
 }
 
 func isUnicast(pkt *discovery.PacketInfo) bool {
