@@ -18,7 +18,8 @@ import (
 //   - attributes: one row per endpoint (it makes an asset; net.vlan rows
 //     excepted, which are loaded whole), plus the rows
 //     Build reads for the merge itself: router capabilities and roles
-//     (*.capabilities, device.role), VLANs (net.vlan) and stated subnets
+//     (*capabilities, which covers *.system_capabilities and
+//     *.enabled_capabilities, and device.role, in any case), VLANs (net.vlan) and stated subnets
 //     (*.netmask, *.subnet_mask, *.ip);
 //   - services: one row per endpoint;
 //   - communications: every key (packets, bytes, times left zero);
@@ -80,11 +81,14 @@ func (s *Store) LoadForCounts(ctx context.Context) (*inventory.Rows, error) {
 	if err != nil {
 		return nil, err
 	}
+	// LIKE is case-insensitive for ASCII, as lower() folds only ASCII:
+	// "key LIKE 'device.role'" is "lower(key) = 'device.role'" without
+	// a lower() per row (and no wildcard in the pattern).
 	attr := func() {
 		out.Attributes = append(out.Attributes, inventory.AttributeRow{Endpoint: ep(mac, ip, sub), Key: key, Value: value, Site: site})
 	}
 	err = q("attributes", `SELECT mac, ip, sub, site, key, value FROM attributes
-		WHERE lower(key) LIKE '%.capabilities' OR lower(key) = 'device.role' OR key = 'net.vlan'
+		WHERE key LIKE '%capabilities' OR key LIKE 'device.role' OR key = 'net.vlan'
 			OR key LIKE '%.netmask' OR key LIKE '%.subnet_mask' OR key LIKE '%.ip'`,
 		[]any{&mac, &ip, &sub, &site, &key, &value}, attr)
 	if err != nil {
@@ -112,10 +116,11 @@ func (s *Store) LoadForCounts(ctx context.Context) (*inventory.Rows, error) {
 	if err != nil {
 		return nil, err
 	}
-	err = q("operations", `SELECT s_ip, site, MIN(class) FROM operations WHERE s_ip <> ''
-		GROUP BY s_ip, site HAVING MAX(class) = MIN(class) AND MIN(class) = 'discovery'
-		UNION ALL SELECT s_ip, site, 'other' FROM operations WHERE s_ip <> ''
-		GROUP BY s_ip, site HAVING NOT (MAX(class) = MIN(class) AND MIN(class) = 'discovery')`,
+	// One pass over operations (the union of two GROUP BYs scanned and
+	// sorted the table twice).
+	err = q("operations", `SELECT s_ip, site,
+			CASE WHEN MIN(class) = 'discovery' AND MAX(class) = 'discovery' THEN 'discovery' ELSE 'other' END
+		FROM operations WHERE s_ip <> '' GROUP BY s_ip, site`,
 		[]any{&sip, &site, &class}, func() {
 			out.Operations = append(out.Operations, inventory.OperationRow{CommKey: inventory.CommKey{
 				Server: ep("", sip, ""), Site: site}, Class: class})
