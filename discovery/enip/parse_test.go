@@ -216,7 +216,7 @@ func TestUDPListIdentityBroadcast(t *testing.T) {
 // Every prefix of a real frame is "need more" for the framer and never
 // panics the parsers.
 func TestPrefixes(t *testing.T) {
-	for _, h := range []string{frameLIReq, frameLIRsp, frameSetAttrList, frameSetAttrSingle, frameMSP} {
+	for _, h := range []string{frameLIReq, frameLIRsp, frameSetAttrList, frameSetAttrSingle, frameMSP, frameIOData, frameIOHeartbeat} {
 		b := unhex(t, h)
 		for i := 0; i < len(b); i++ {
 			s := New().NewStream(nil)
@@ -248,6 +248,8 @@ func FuzzParse(f *testing.F) {
 			_ = s.Parse(b, pkt, func(discovery.Observation) {})
 		}
 		_ = NewUDP().Datagram(b, &discovery.PacketInfo{Flow: &discovery.Flow{}, SrcPort: 44818}, func(discovery.Observation) {})
+		io := &discovery.PacketInfo{Flow: &discovery.Flow{}, SrcPort: PortIO, DstPort: PortIO}
+		_ = NewUDP().Datagram(b, io, func(discovery.Observation) {})
 	})
 }
 
