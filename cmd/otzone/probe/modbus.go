@@ -7,7 +7,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -154,47 +153,12 @@ func runModbus(ctx context.Context, opts *ModbusOptions) error {
 	if err != nil {
 		return err
 	}
-	var (
-		mu  sync.Mutex
-		obs []discovery.Observation
-	)
-	started := time.Now()
-	results, runErr := mprobe.Run(ctx, targets, opts.Probe, func(o discovery.Observation) {
-		mu.Lock()
-		obs = append(obs, o)
-		mu.Unlock()
-	})
-	finished := time.Now()
-	var requests uint64
-	names := make([]string, 0, len(targets))
-	for _, r := range results {
-		requests += uint64(r.Requests)
-		names = append(names, r.Target.Addr())
-	}
-	if len(obs) > 0 || requests > 0 {
-		// Persist whatever was learnt, even after Ctrl-C.
-		pctx := context.WithoutCancel(ctx)
-		if err := Persist(pctx, st, SourceName("modbus", names), requests, started, finished, obs); err != nil {
-			return err
-		}
-	}
-	if err := printModbus(opts.IO, results); err != nil {
-		return err
-	}
-	if runErr != nil {
-		return runErr
-	}
-	failed := 0
-	for _, r := range results {
-		if r.Err != nil {
-			failed++
-			fmt.Fprintf(opts.IO.ErrOut, "%s: %s\n", r.Target.Addr(), cmdutil.EscapeTerminal(r.Err.Error()))
-		}
-	}
-	if failed > 0 {
-		return cmdutil.ErrSilent
-	}
-	return nil
+	return runAndReport(ctx, opts.IO, st, "modbus",
+		func(emit discovery.Emit) ([]mprobe.Result, error) { return mprobe.Run(ctx, targets, opts.Probe, emit) },
+		func(r mprobe.Result) outcome {
+			return outcome{Addr: r.Target.Addr(), Name: r.Target.Addr(), Requests: r.Requests, Err: r.Err}
+		},
+		printModbus)
 }
 
 func printModbus(ios *cmdutil.IOStreams, results []mprobe.Result) error {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -98,45 +97,12 @@ func runOPCUA(ctx context.Context, opts *OPCUAOptions) error {
 	if err != nil {
 		return err
 	}
-	var (
-		mu  sync.Mutex
-		obs []discovery.Observation
-	)
-	started := time.Now()
-	results, runErr := oprobe.Run(ctx, targets, opts.Probe, func(o discovery.Observation) {
-		mu.Lock()
-		obs = append(obs, o)
-		mu.Unlock()
-	})
-	finished := time.Now()
-	var requests uint64
-	names := make([]string, 0, len(targets))
-	for _, r := range results {
-		requests += uint64(r.Requests)
-		names = append(names, r.Target.Addr())
-	}
-	if len(obs) > 0 || requests > 0 {
-		if err := Persist(context.WithoutCancel(ctx), st, SourceName("opcua", names), requests, started, finished, obs); err != nil {
-			return err
-		}
-	}
-	if err := printOPCUA(opts.IO, results); err != nil {
-		return err
-	}
-	if runErr != nil {
-		return runErr
-	}
-	failed := 0
-	for _, r := range results {
-		if r.Err != nil {
-			failed++
-			fmt.Fprintf(opts.IO.ErrOut, "%s: %s\n", r.Target.URL, cmdutil.EscapeTerminal(r.Err.Error()))
-		}
-	}
-	if failed > 0 {
-		return cmdutil.ErrSilent
-	}
-	return nil
+	return runAndReport(ctx, opts.IO, st, "opcua",
+		func(emit discovery.Emit) ([]oprobe.Result, error) { return oprobe.Run(ctx, targets, opts.Probe, emit) },
+		func(r oprobe.Result) outcome {
+			return outcome{Addr: r.Target.Addr(), Name: r.Target.URL, Requests: r.Requests, Err: r.Err}
+		},
+		printOPCUA)
 }
 
 func printOPCUA(ios *cmdutil.IOStreams, results []oprobe.Result) error {

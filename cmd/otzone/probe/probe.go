@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -67,4 +68,61 @@ func SourceName(proto string, targets []string) string {
 		s = fmt.Sprintf("%s@%s +%d more", proto, targets[0], len(targets)-1)
 	}
 	return s
+}
+
+// outcome is what the shared tail of a verb needs from one target's result.
+type outcome struct {
+	Addr     string // host:port, for the source name
+	Name     string // how a failure names the target on stderr
+	Requests int
+	Err      error
+}
+
+// runAndReport is the shared tail of every verb: it runs the probe with an
+// emitter that collects observations (from any goroutine), persists them
+// as one source even after Ctrl-C, prints the results, and reports every
+// failed target on stderr (then returns cmdutil.ErrSilent).
+func runAndReport[R any](ctx context.Context, ios *cmdutil.IOStreams, st *store.Store, proto string,
+	run func(discovery.Emit) ([]R, error), view func(R) outcome, print func(*cmdutil.IOStreams, []R) error) error {
+	var (
+		mu  sync.Mutex
+		obs []discovery.Observation
+	)
+	started := time.Now()
+	results, runErr := run(func(o discovery.Observation) {
+		mu.Lock()
+		obs = append(obs, o)
+		mu.Unlock()
+	})
+	finished := time.Now()
+	var requests uint64
+	names := make([]string, 0, len(results))
+	for _, r := range results {
+		v := view(r)
+		requests += uint64(v.Requests)
+		names = append(names, v.Addr)
+	}
+	if len(obs) > 0 || requests > 0 {
+		// Persist whatever was learnt, even after Ctrl-C.
+		if err := Persist(context.WithoutCancel(ctx), st, SourceName(proto, names), requests, started, finished, obs); err != nil {
+			return err
+		}
+	}
+	if err := print(ios, results); err != nil {
+		return err
+	}
+	if runErr != nil {
+		return runErr
+	}
+	failed := 0
+	for _, r := range results {
+		if v := view(r); v.Err != nil {
+			failed++
+			fmt.Fprintf(ios.ErrOut, "%s: %s\n", v.Name, cmdutil.EscapeTerminal(v.Err.Error()))
+		}
+	}
+	if failed > 0 {
+		return cmdutil.ErrSilent
+	}
+	return nil
 }
