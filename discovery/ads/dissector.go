@@ -202,14 +202,7 @@ func (st *flowState) roles(client, server discovery.Endpoint, transport string, 
 	if pkt.Flow != nil && transport == "tcp" {
 		port = pkt.Flow.ServerPort
 	}
-	for _, r := range []struct {
-		ep   discovery.Endpoint
-		role string
-	}{{server, "server"}, {client, "client"}} {
-		o := pkt.Obs(discovery.KindService, r.ep)
-		o.Protocol, o.Transport, o.Port, o.Role = "ads", transport, port, r.role
-		emit(o)
-	}
+	discovery.EmitServiceRoles(emit, pkt, "ads", transport, port, server, client)
 }
 
 func (st *flowState) attr(ep discovery.Endpoint, key, value string, pkt *discovery.PacketInfo, emit discovery.Emit) {

@@ -58,14 +58,7 @@ func (*Dissector) Datagram(data []byte, pkt *discovery.PacketInfo, emit discover
 	}
 	if !st.roles {
 		st.roles = true
-		for _, r := range []struct {
-			ep   discovery.Endpoint
-			role string
-		}{{server, "server"}, {client, "client"}} {
-			o := pkt.Obs(discovery.KindService, r.ep)
-			o.Protocol, o.Transport, o.Port, o.Role = "bsap", "udp", port, r.role
-			emit(o)
-		}
+		discovery.EmitServiceRoles(emit, pkt, "bsap", "udp", port, server, client)
 	}
 	if op, ok := m.Operation(); ok {
 		o := pkt.Obs(discovery.KindOperation, client)

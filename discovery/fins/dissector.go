@@ -144,14 +144,7 @@ func (st *flowState) roles(client, server discovery.Endpoint, transport string, 
 	if pkt.Flow != nil {
 		port = pkt.Flow.ServerPort
 	}
-	for _, r := range []struct {
-		ep   discovery.Endpoint
-		role string
-	}{{server, "server"}, {client, "client"}} {
-		o := pkt.Obs(discovery.KindService, r.ep)
-		o.Protocol, o.Transport, o.Port, o.Role = "fins", transport, port, r.role
-		emit(o)
-	}
+	discovery.EmitServiceRoles(emit, pkt, "fins", transport, port, server, client)
 }
 
 func (st *flowState) node(ep discovery.Endpoint, id int, pkt *discovery.PacketInfo, emit discovery.Emit) {

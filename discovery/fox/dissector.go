@@ -72,14 +72,7 @@ func (s *stream) Parse(pdu []byte, pkt *discovery.PacketInfo, emit discovery.Emi
 	}
 	if !s.roles {
 		s.roles = true
-		for _, r := range []struct {
-			ep   discovery.Endpoint
-			role string
-		}{{server, "server"}, {client, "client"}} {
-			o := pkt.Obs(discovery.KindService, r.ep)
-			o.Protocol, o.Transport, o.Port, o.Role = "fox", "tcp", port, r.role
-			emit(o)
-		}
+		discovery.EmitServiceRoles(emit, pkt, "fox", "tcp", port, server, client)
 	}
 	hello := f.Channel == "fox" && f.Command == "hello"
 	if hello && !s.hello[pkt.Dir] {

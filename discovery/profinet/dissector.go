@@ -302,14 +302,7 @@ func (r *RPC) Datagram(data []byte, pkt *discovery.PacketInfo, emit discovery.Em
 	client, server := pkt.Src, pkt.Dst
 	if st := flowState(pkt.Flow); !st.services {
 		st.services = true
-		for _, x := range [...]struct {
-			ep   discovery.Endpoint
-			role string
-		}{{server, "server"}, {client, "client"}} {
-			o := pkt.Obs(discovery.KindService, x.ep)
-			o.Protocol, o.Transport, o.Port, o.Role = "profinet_io", "udp", pkt.DstPort, x.role
-			emit(o)
-		}
+		discovery.EmitServiceRoles(emit, pkt, "profinet_io", "udp", pkt.DstPort, server, client)
 	}
 	op := Opnum(h.Opnum)
 	o := pkt.Obs(discovery.KindOperation, client)

@@ -119,14 +119,7 @@ func (st *flowState) frame(b []byte, transport string, pkt *discovery.PacketInfo
 	}
 	if st.roles == 0 {
 		st.roles = 1
-		for _, r := range []struct {
-			ep   discovery.Endpoint
-			role string
-		}{{server, "server"}, {client, "client"}} {
-			o := pkt.Obs(discovery.KindService, r.ep)
-			o.Protocol, o.Transport, o.Port, o.Role = "slmp", transport, port, r.role
-			emit(o)
-		}
+		discovery.EmitServiceRoles(emit, pkt, "slmp", transport, port, server, client)
 	}
 	if !f.Response {
 		st.lastCmd = f.Command

@@ -62,14 +62,7 @@ func (s *stream) Parse(pdu []byte, pkt *discovery.PacketInfo, emit discovery.Emi
 	}
 	if !s.roles {
 		s.roles = true
-		for _, r := range []struct {
-			ep   discovery.Endpoint
-			role string
-		}{{server, "server"}, {client, "client"}} {
-			o := pkt.Obs(discovery.KindService, r.ep)
-			o.Protocol, o.Transport, o.Port, o.Role = "srtp", "tcp", port, r.role
-			emit(o)
-		}
+		discovery.EmitServiceRoles(emit, pkt, "srtp", "tcp", port, server, client)
 	}
 	if h.Type == 0x02 && h.MessageType == MsgRequest && pkt.Dir == discovery.ToServer {
 		o := pkt.Obs(discovery.KindOperation, client)
