@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/otzone/otzone/discovery"
+	"github.com/otzone/otzone/discovery/internal/recent"
 	"github.com/otzone/otzone/discovery/internal/wirestr"
 )
 
@@ -25,19 +26,14 @@ func init() {
 	discovery.Register("cdp", func() discovery.Dissector { return New() })
 }
 
-type seen struct {
-	hash uint64
-	at   time.Time
-}
-
 // Dissector is the CDP frame dissector.
 type Dissector struct {
 	p       Packet
-	sources map[discovery.MAC]seen
+	sources *recent.Table[discovery.MAC]
 }
 
 // New returns a CDP dissector.
-func New() *Dissector { return &Dissector{sources: map[discovery.MAC]seen{}} }
+func New() *Dissector { return &Dissector{sources: recent.New[discovery.MAC](maxSources, reemit)} }
 
 func (d *Dissector) Name() string            { return "cdp" }
 func (d *Dissector) Ports() []discovery.Port { return nil }
@@ -55,14 +51,9 @@ func (d *Dissector) Frame(data []byte, pkt *discovery.PacketInfo, emit discovery
 		return nil
 	}
 	// Skip the checksum bytes so an unchanged announcement hashes the same.
-	sum := fnv64(data[:2]) ^ fnv64(data[4:])
-	if s, ok := d.sources[src.MAC]; ok && s.hash == sum && pkt.Time.Sub(s.at) < reemit && !pkt.Time.Before(s.at) {
+	if !d.sources.Fresh(src.MAC, recent.Hash(data[:2])^recent.Hash(data[4:]), pkt.Time) {
 		return nil
 	}
-	if len(d.sources) >= maxSources {
-		clear(d.sources)
-	}
-	d.sources[src.MAC] = seen{sum, pkt.Time}
 
 	asset := discovery.Endpoint{MAC: src.MAC}
 	o := pkt.Obs(discovery.KindService, asset)
@@ -100,13 +91,4 @@ func (d *Dissector) Frame(data []byte, pkt *discovery.PacketInfo, emit discovery
 	}
 	attr("cdp.vtp_domain", wirestr.Clean(p.VTPDomain))
 	return nil
-}
-
-func fnv64(b []byte) uint64 {
-	h := uint64(14695981039346656037)
-	for _, c := range b {
-		h ^= uint64(c)
-		h *= 1099511628211
-	}
-	return h
 }

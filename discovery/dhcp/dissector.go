@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/otzone/otzone/discovery"
+	"github.com/otzone/otzone/discovery/internal/recent"
 	"github.com/otzone/otzone/discovery/internal/wirestr"
 )
 
@@ -18,19 +19,14 @@ func init() {
 	discovery.Register("dhcp", func() discovery.Dissector { return New() })
 }
 
-type seen struct {
-	hash uint64
-	at   time.Time
-}
-
 // Dissector is the DHCPv4 datagram dissector.
 type Dissector struct {
 	msg     Message
-	clients map[discovery.MAC]seen
+	clients *recent.Table[discovery.MAC]
 }
 
 // New returns a DHCP dissector.
-func New() *Dissector { return &Dissector{clients: map[discovery.MAC]seen{}} }
+func New() *Dissector { return &Dissector{clients: recent.New[discovery.MAC](maxClients, reemit)} }
 
 func (d *Dissector) Name() string { return "dhcp" }
 func (d *Dissector) Ports() []discovery.Port {
@@ -81,13 +77,9 @@ func (d *Dissector) Datagram(data []byte, pkt *discovery.PacketInfo, emit discov
 	}
 	// Dedup per client on what would be emitted.
 	sum := fnv64(uint64(m.Op)<<8|uint64(m.Type), m.HostName, m.VendorClass, m.FQDN, m.RequestedIP.AsSlice(), m.YIAddr.AsSlice())
-	if s, ok := d.clients[mac]; ok && s.hash == sum && pkt.Time.Sub(s.at) < reemit && !pkt.Time.Before(s.at) {
+	if !d.clients.Fresh(mac, sum, pkt.Time) {
 		return nil
 	}
-	if len(d.clients) >= maxClients {
-		clear(d.clients)
-	}
-	d.clients[mac] = seen{sum, pkt.Time}
 
 	client := discovery.Endpoint{MAC: mac}
 	attr := func(e discovery.Endpoint, key, value string, conf float32) {

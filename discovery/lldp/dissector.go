@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/otzone/otzone/discovery"
+	"github.com/otzone/otzone/discovery/internal/recent"
 	"github.com/otzone/otzone/discovery/internal/wirestr"
 )
 
@@ -23,20 +24,15 @@ func init() {
 	discovery.Register("lldp", func() discovery.Dissector { return New() })
 }
 
-type seen struct {
-	hash uint64
-	at   time.Time
-}
-
 // Dissector is the LLDP frame dissector. Not safe for concurrent use: each
 // engine makes its own.
 type Dissector struct {
 	du      LLDPDU
-	sources map[discovery.MAC]seen
+	sources *recent.Table[discovery.MAC]
 }
 
 // New returns an LLDP dissector.
-func New() *Dissector { return &Dissector{sources: map[discovery.MAC]seen{}} }
+func New() *Dissector { return &Dissector{sources: recent.New[discovery.MAC](maxSources, reemit)} }
 
 func (d *Dissector) Name() string            { return "lldp" }
 func (d *Dissector) Ports() []discovery.Port { return nil }
@@ -53,14 +49,9 @@ func (d *Dissector) Frame(data []byte, pkt *discovery.PacketInfo, emit discovery
 	if !src.MAC.IsUnicast() {
 		return nil
 	}
-	sum := fnv64(data)
-	if s, ok := d.sources[src.MAC]; ok && s.hash == sum && pkt.Time.Sub(s.at) < reemit && !pkt.Time.Before(s.at) {
+	if !d.sources.Fresh(src.MAC, recent.Hash(data), pkt.Time) {
 		return nil
 	}
-	if len(d.sources) >= maxSources {
-		clear(d.sources)
-	}
-	d.sources[src.MAC] = seen{sum, pkt.Time}
 
 	asset := discovery.Endpoint{MAC: src.MAC}
 	o := pkt.Obs(discovery.KindService, asset)
@@ -114,14 +105,4 @@ func text(b []byte) string {
 		b = b[:64]
 	}
 	return hex.EncodeToString(b)
-}
-
-// fnv64 is FNV-1a, inlined so that hashing a frame does not allocate.
-func fnv64(b []byte) uint64 {
-	h := uint64(14695981039346656037)
-	for _, c := range b {
-		h ^= uint64(c)
-		h *= 1099511628211
-	}
-	return h
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/otzone/otzone/discovery"
+	"github.com/otzone/otzone/discovery/internal/recent"
 	"github.com/otzone/otzone/discovery/internal/wirestr"
 )
 
@@ -22,17 +23,12 @@ type Dissector struct {
 	// recent remembers, per endpoint and fact, what was last reported: most
 	// clients poll from a new source port each time, so one flow per poll,
 	// and flow state alone would repeat the server's facts every minute.
-	recent map[recentKey]recentVal
+	recent *recent.Table[recentKey]
 }
 
 type recentKey struct {
 	ip   netip.Addr
 	what uint8 // 0 client role, 1 server role, 2 server facts
-}
-
-type recentVal struct {
-	hash uint64
-	at   time.Time
 }
 
 const (
@@ -41,20 +37,12 @@ const (
 )
 
 // New returns an NTP dissector.
-func New() *Dissector { return &Dissector{recent: map[recentKey]recentVal{}} }
+func New() *Dissector { return &Dissector{recent: recent.New[recentKey](maxRecent, reemit)} }
 
 // fresh reports whether fact what (with content hash h) about ip is new or
 // due again, and records it.
 func (d *Dissector) fresh(ip netip.Addr, what uint8, h uint64, t time.Time) bool {
-	k := recentKey{ip, what}
-	if v, ok := d.recent[k]; ok && v.hash == h && t.Sub(v.at) < reemit && !t.Before(v.at) {
-		return false
-	}
-	if len(d.recent) >= maxRecent {
-		clear(d.recent)
-	}
-	d.recent[k] = recentVal{h, t}
-	return true
+	return d.recent.Fresh(recentKey{ip, what}, h, t)
 }
 
 func (d *Dissector) Name() string { return "ntp" }
