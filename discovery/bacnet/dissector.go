@@ -23,8 +23,52 @@ func init() {
 const maxSeen = 8192
 
 // Dissector reads BACnet/IP datagrams and BACnet/Ethernet (LLC) frames.
+//
+// The steady state (the same peers repeating Who-Is, I-Am, ReadProperty
+// and its acks) costs no allocation and no string-keyed lookup: a fact is
+// first checked in hot, keyed by fixed-size values (endpoint with the
+// sub-address as a small id, role/transport/attribute as indexes, the I-Am
+// numbers, the raw bytes of a property value as a hash next to its length);
+// only a miss decodes strings and goes through seen, which decides on the
+// decoded fact exactly as before. A hash collision in hot could only hide
+// a raw value whose (device, property, length, 64-bit FNV hash) equals an
+// earlier one's.
 type Dissector struct {
 	seen map[seenKey]struct{}
+	hot  map[hotKey]struct{}
+	subs map[subKey]subEntry
+}
+
+// hotKey is the fixed-size key of a per-packet fact check.
+type hotKey struct {
+	what uint8 // hotService, hotAttr, hotIAm, hotProp
+	ip   netip.Addr
+	mac  discovery.MAC
+	sub  uint32 // subEntry.id, 0 = no sub-address
+	port uint16
+	a    uint8  // role|transport<<4, or attribute index
+	x, y uint32 // I-Am instance and vendor; property instance and id
+	n    uint32 // raw value length
+	h    uint64 // raw value FNV-1a hash
+}
+
+const (
+	hotService = iota + 1
+	hotAttr
+	hotIAm
+	hotProp
+)
+
+// subKey is a sub-address (SNET/SADR or DNET/DADR) of up to 16 bytes.
+type subKey struct {
+	net uint16
+	n   uint8
+	adr [16]byte
+}
+
+type subEntry struct {
+	id  uint32
+	str string
 }
 
 type seenKey struct {
@@ -37,7 +81,9 @@ type seenKey struct {
 }
 
 // New returns a BACnet dissector.
-func New() *Dissector { return &Dissector{seen: map[seenKey]struct{}{}} }
+func New() *Dissector {
+	return &Dissector{seen: map[seenKey]struct{}{}, hot: map[hotKey]struct{}{}, subs: map[subKey]subEntry{}}
+}
 
 func (*Dissector) Name() string { return "bacnet" }
 
@@ -83,6 +129,7 @@ type msg struct {
 	pkt              *discovery.PacketInfo
 	emit             discovery.Emit
 	src, dst         discovery.Endpoint
+	srcSub, dstSub   uint32 // sub-address ids (see Dissector.sub); ^0 = not cached
 	srcPort, dstPort uint16
 	transport        string
 	dstUnicast       bool
@@ -157,19 +204,72 @@ func Sub(net uint16, adr []byte) string {
 	return "bacnet:net=" + strconv.Itoa(int(net)) + ",adr=" + hex.EncodeToString(adr)
 }
 
+// sub returns Sub(net, adr) and its id for hot keys, from a cache bounded
+// like seen; an address longer than 16 bytes is not cached (id ^0).
+func (d *Dissector) sub(net uint16, adr []byte) (string, uint32) {
+	if len(adr) > 16 {
+		return Sub(net, adr), ^uint32(0)
+	}
+	k := subKey{net: net, n: uint8(len(adr))}
+	copy(k.adr[:], adr)
+	if e, ok := d.subs[k]; ok {
+		return e.str, e.id
+	}
+	if len(d.subs) >= maxSeen {
+		clear(d.subs)
+		clear(d.hot) // ids are reused
+	}
+	e := subEntry{id: uint32(len(d.subs)) + 1, str: Sub(net, adr)}
+	d.subs[k] = e
+	return e.str, e.id
+}
+
+// hotOnce reports whether k is new, recording it; keys of an endpoint
+// whose sub-address is not cached are always new.
+func (d *Dissector) hotOnce(k hotKey) bool {
+	if k.sub == ^uint32(0) {
+		return true
+	}
+	if k.ip.IsValid() {
+		k.mac = discovery.MAC{} // as receiver() in once
+	}
+	if _, ok := d.hot[k]; ok {
+		return false
+	}
+	if len(d.hot) >= maxSeen {
+		clear(d.hot)
+	}
+	d.hot[k] = struct{}{}
+	return true
+}
+
+// subOf returns the sub-address id of ep in m (ep is m.src or m.dst or a
+// plain address).
+func (m *msg) subOf(ep discovery.Endpoint) uint32 {
+	switch {
+	case ep.Sub == "":
+		return 0
+	case ep.Sub == m.src.Sub:
+		return m.srcSub
+	case ep.Sub == m.dst.Sub:
+		return m.dstSub
+	}
+	return ^uint32(0)
+}
+
 func (d *Dissector) npdu(m *msg, b []byte) error {
 	n, err := ParseNPDU(b)
 	if err != nil {
 		return err
 	}
 	if n.HasSrc && len(n.SADR) > 0 {
-		m.src.Sub = Sub(n.SNET, n.SADR)
+		m.src.Sub, m.srcSub = d.sub(n.SNET, n.SADR)
 	}
 	if n.HasDest {
 		if n.DNET == 0xffff || len(n.DADR) == 0 {
 			m.dstUnicast = false
 		} else {
-			m.dst.Sub = Sub(n.DNET, n.DADR)
+			m.dst.Sub, m.dstSub = d.sub(n.DNET, n.DADR)
 		}
 	}
 	if n.NetworkMessage {
@@ -229,6 +329,9 @@ func (d *Dissector) iam(m *msg, data []byte) {
 	if err != nil {
 		return
 	}
+	if !d.hotOnce(hotKey{what: hotIAm, ip: m.src.IP, mac: m.src.MAC, sub: m.subOf(m.src), x: uint32(r.Device), y: r.VendorID}) {
+		return
+	}
 	d.attr(m, m.src, "bacnet.device_instance", strconv.FormatUint(uint64(r.Device.Instance()), 10), 0.95)
 	d.attr(m, m.src, "bacnet.vendor_id", strconv.FormatUint(uint64(r.VendorID), 10), 0.95)
 	if name, ok := vendorNames[r.VendorID]; ok {
@@ -236,24 +339,53 @@ func (d *Dissector) iam(m *msg, data []byte) {
 	}
 }
 
-// deviceKeys are the device object properties reported, by property id.
-var deviceKeys = map[uint32]string{
-	77:  "bacnet.object_name",
-	70:  "bacnet.model_name",
-	44:  "bacnet.firmware_revision",
-	121: "bacnet.vendor_name",
-	12:  "bacnet.application_software_version",
-	28:  "bacnet.description",
-	58:  "bacnet.location",
+// deviceKey returns the attribute key of a reported device object
+// property, or "".
+func deviceKey(id uint32) string {
+	switch id {
+	case 77:
+		return "bacnet.object_name"
+	case 70:
+		return "bacnet.model_name"
+	case 44:
+		return "bacnet.firmware_revision"
+	case 121:
+		return "bacnet.vendor_name"
+	case 12:
+		return "bacnet.application_software_version"
+	case 28:
+		return "bacnet.description"
+	case 58:
+		return "bacnet.location"
+	}
+	return ""
+}
+
+// fnv64 is the 64-bit FNV-1a hash of b.
+func fnv64(b []byte) uint64 {
+	h := uint64(14695981039346656037)
+	for _, c := range b {
+		h ^= uint64(c)
+		h *= 1099511628211
+	}
+	return h
 }
 
 func (d *Dissector) ack(m *msg, s ConfirmedService, data []byte) {
-	report := func(p Property) {
-		if p.Object.Type() != ObjectTypeDevice || !p.Text || p.HasIndex || p.Value == "" {
+	report := func(p Property, raw []byte) {
+		if p.Object.Type() != ObjectTypeDevice || raw == nil || p.HasIndex {
 			return
 		}
-		key, ok := deviceKeys[p.ID]
-		if !ok {
+		key := deviceKey(p.ID)
+		if key == "" {
+			return
+		}
+		if !d.hotOnce(hotKey{what: hotProp, ip: m.src.IP, mac: m.src.MAC, sub: m.subOf(m.src),
+			x: uint32(p.Object), y: p.ID, n: uint32(len(raw)), h: fnv64(raw)}) {
+			return
+		}
+		p.decodeRaw(raw)
+		if !p.Text || p.Value == "" {
 			return
 		}
 		d.attr(m, m.src, "bacnet.device_instance", strconv.FormatUint(uint64(p.Object.Instance()), 10), 0.9)
@@ -261,11 +393,11 @@ func (d *Dissector) ack(m *msg, s ConfirmedService, data []byte) {
 	}
 	switch s {
 	case SvcReadProperty:
-		if p, err := ParseReadPropertyAck(data); err == nil {
-			report(p)
+		if p, raw, err := parseReadPropertyAck(data, false); err == nil {
+			report(p, raw)
 		}
 	case SvcReadPropertyMultiple:
-		_ = ParseReadPropertyMultipleAck(data, report) // results before an error are kept
+		_ = parseReadPropertyMultipleAck(data, false, report) // results before an error are kept
 	}
 }
 
@@ -282,6 +414,16 @@ func (d *Dissector) once(k seenKey) bool {
 }
 
 func (d *Dissector) service(m *msg, ep discovery.Endpoint, port uint16, role string) {
+	var a uint8 = 1
+	if role == "server" {
+		a = 2
+	}
+	if m.transport == "eth" {
+		a |= 1 << 4
+	}
+	if !d.hotOnce(hotKey{what: hotService, ip: ep.IP, mac: ep.MAC, sub: m.subOf(ep), port: port, a: a}) {
+		return
+	}
 	if !d.once(seenKey{kind: discovery.KindService, ep: ep, port: port, role: role, key: m.transport}) {
 		return
 	}

@@ -545,37 +545,62 @@ type Property struct {
 
 // ParseReadPropertyAck decodes a ReadProperty-ACK.
 func ParseReadPropertyAck(b []byte) (Property, error) {
+	p, _, err := parseReadPropertyAck(b, true)
+	return p, err
+}
+
+// setValue records a value tag and returns its raw character string (the
+// tag's content, character set byte first, aliasing the input; nil when
+// the value is no application character string); it fills Value/Text only
+// when decode is set (the dissector decodes only values it has not seen,
+// see decodeRaw).
+func (p *Property) setValue(t Tag, err error, decode bool) []byte {
+	if decode {
+		p.Value, p.Text = stringValue(t, err)
+	}
+	if err == nil && !t.Context && t.Number == 7 && len(t.Data) >= 1 {
+		return t.Data
+	}
+	return nil
+}
+
+// decodeRaw fills Value and Text from a raw character string (setValue).
+func (p *Property) decodeRaw(raw []byte) {
+	p.Value, p.Text = stringValue(Tag{Number: 7, Data: raw, Length: uint32(len(raw))}, nil)
+}
+
+func parseReadPropertyAck(b []byte, decode bool) (Property, []byte, error) {
 	var p Property
 	t, b, err := readTag(b)
 	if err != nil || !t.Context || t.Number != 0 {
-		return p, fmt.Errorf("readproperty-ack: object identifier: %w", errOr(err))
+		return p, nil, fmt.Errorf("readproperty-ack: object identifier: %w", errOr(err))
 	}
 	id, ok := t.objectID()
 	if !ok {
-		return p, fmt.Errorf("readproperty-ack: object identifier: %w", ErrTag)
+		return p, nil, fmt.Errorf("readproperty-ack: object identifier: %w", ErrTag)
 	}
 	p.Object = id
 	t, b, err = readTag(b)
 	if err != nil || !t.Context || t.Number != 1 {
-		return p, fmt.Errorf("readproperty-ack: property identifier: %w", errOr(err))
+		return p, nil, fmt.Errorf("readproperty-ack: property identifier: %w", errOr(err))
 	}
 	p.ID, _ = t.uint()
 	t, b, err = readTag(b)
 	if err != nil {
-		return p, fmt.Errorf("readproperty-ack: %w", err)
+		return p, nil, fmt.Errorf("readproperty-ack: %w", err)
 	}
 	if t.Context && t.Number == 2 && !t.Opening {
 		p.HasIndex = true
 		if t, b, err = readTag(b); err != nil {
-			return p, fmt.Errorf("readproperty-ack: %w", err)
+			return p, nil, fmt.Errorf("readproperty-ack: %w", err)
 		}
 	}
 	if !t.Opening || t.Number != 3 {
-		return p, fmt.Errorf("readproperty-ack: value: %w", ErrTag)
+		return p, nil, fmt.Errorf("readproperty-ack: value: %w", ErrTag)
 	}
 	v, err := readTagValue(b)
-	p.Value, p.Text = stringValue(v, err)
-	return p, nil
+	raw := p.setValue(v, err, decode)
+	return p, raw, nil
 }
 
 func readTagValue(b []byte) (Tag, error) { t, _, err := readTag(b); return t, err }
@@ -584,6 +609,10 @@ func readTagValue(b []byte) (Tag, error) { t, _, err := readTag(b); return t, er
 // fn for every property result (errors included, with Text false). It
 // returns the first decoding error; results before it were delivered.
 func ParseReadPropertyMultipleAck(b []byte, fn func(Property)) error {
+	return parseReadPropertyMultipleAck(b, true, func(p Property, _ []byte) { fn(p) })
+}
+
+func parseReadPropertyMultipleAck(b []byte, decode bool, fn func(Property, []byte)) error {
 	for len(b) > 0 {
 		t, rest, err := readTag(b)
 		if err != nil || !t.Context || t.Number != 0 {
@@ -622,14 +651,15 @@ func ParseReadPropertyMultipleAck(b []byte, fn func(Property)) error {
 				return fmt.Errorf("rpm-ack: value: %w", ErrTag)
 			}
 			end := t.Number
+			var raw []byte
 			if end == 4 {
 				v, err := readTagValue(b)
-				p.Value, p.Text = stringValue(v, err)
+				raw = p.setValue(v, err, decode)
 			}
 			if b, err = skipTo(b, end); err != nil {
 				return fmt.Errorf("rpm-ack: %w", err)
 			}
-			fn(p)
+			fn(p, raw)
 		}
 	}
 	return nil
