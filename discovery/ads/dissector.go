@@ -183,15 +183,7 @@ type flowState struct {
 }
 
 func state(f *discovery.Flow) *flowState {
-	if f == nil {
-		return &flowState{seen: map[[3]string]struct{}{}}
-	}
-	if st, ok := f.State.(*flowState); ok {
-		return st
-	}
-	st := &flowState{seen: map[[3]string]struct{}{}}
-	f.State = st
-	return st
+	return discovery.StateOf(f, func() *flowState { return &flowState{seen: map[[3]string]struct{}{}} })
 }
 
 func (st *flowState) roles(client, server discovery.Endpoint, transport string, port uint16, pkt *discovery.PacketInfo, emit discovery.Emit) {

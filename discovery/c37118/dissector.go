@@ -95,15 +95,7 @@ type flowState struct {
 }
 
 func state(f *discovery.Flow) *flowState {
-	if f == nil {
-		return &flowState{}
-	}
-	if st, ok := f.State.(*flowState); ok {
-		return st
-	}
-	st := &flowState{}
-	f.State = st
-	return st
+	return discovery.StateOf[flowState](f, nil)
 }
 
 func (st *flowState) frame(b []byte, transport string, pkt *discovery.PacketInfo, emit discovery.Emit) error {

@@ -143,15 +143,7 @@ const (
 // state returns the flow's state, creating it on first use. A nil flow (a
 // caller without flow tracking) gets a fresh state each time.
 func state(f *discovery.Flow) *flowState {
-	if f == nil {
-		return &flowState{}
-	}
-	if st, ok := f.State.(*flowState); ok {
-		return st
-	}
-	st := &flowState{}
-	f.State = st
-	return st
+	return discovery.StateOf[flowState](f, nil)
 }
 
 func (st *flowState) frame(b []byte, pkt *discovery.PacketInfo, transport string, emit discovery.Emit) error {

@@ -82,15 +82,7 @@ type flowState struct {
 }
 
 func state(f *discovery.Flow) *flowState {
-	if f == nil {
-		return &flowState{seen: map[[3]string]struct{}{}}
-	}
-	if st, ok := f.State.(*flowState); ok {
-		return st
-	}
-	st := &flowState{seen: map[[3]string]struct{}{}}
-	f.State = st
-	return st
+	return discovery.StateOf(f, func() *flowState { return &flowState{seen: map[[3]string]struct{}{}} })
 }
 
 func (st *flowState) message(b []byte, transport string, pkt *discovery.PacketInfo, emit discovery.Emit) error {

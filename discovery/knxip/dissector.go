@@ -42,15 +42,7 @@ type flowState struct {
 }
 
 func state(f *discovery.Flow) *flowState {
-	if f == nil {
-		return &flowState{}
-	}
-	if st, ok := f.State.(*flowState); ok {
-		return st
-	}
-	st := &flowState{}
-	f.State = st
-	return st
+	return discovery.StateOf[flowState](f, nil)
 }
 
 // Datagram implements discovery.DatagramDissector.

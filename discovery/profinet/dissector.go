@@ -262,15 +262,7 @@ type rpcFlow struct {
 
 // flowState returns the per-flow state (a fresh one when there is no flow).
 func flowState(f *discovery.Flow) *rpcFlow {
-	if f == nil {
-		return &rpcFlow{}
-	}
-	if st, ok := f.State.(*rpcFlow); ok {
-		return st
-	}
-	st := &rpcFlow{}
-	f.State = st
-	return st
+	return discovery.StateOf[rpcFlow](f, nil)
 }
 
 // Datagram handles one RPC datagram.
