@@ -11,3 +11,13 @@ func EmitServiceRoles(emit Emit, pkt *PacketInfo, protocol, transport string, po
 	o.Protocol, o.Transport, o.Port, o.Role = protocol, transport, port, "client"
 	emit(o)
 }
+
+// Receiver returns a frame's destination endpoint as facts may name it: the
+// destination MAC is the next hop's (a router's, when routed), so an IP
+// endpoint keeps only its IP.
+func Receiver(e Endpoint) Endpoint {
+	if e.IP.IsValid() {
+		e.MAC = MAC{}
+	}
+	return e
+}

@@ -65,9 +65,9 @@ func (s *stream) Parse(pdu []byte, pkt *discovery.PacketInfo, emit discovery.Emi
 	if err != nil {
 		return err
 	}
-	client, server := pkt.Src, receiver(pkt.Dst)
+	client, server := pkt.Src, discovery.Receiver(pkt.Dst)
 	if pkt.Dir == discovery.ToClient {
-		client, server = receiver(pkt.Dst), pkt.Src
+		client, server = discovery.Receiver(pkt.Dst), pkt.Src
 	}
 	st := s.st
 	st.roles(client, server, "tcp", PortTCP, pkt, emit)
@@ -126,9 +126,9 @@ func (*UDPDissector) Datagram(data []byte, pkt *discovery.PacketInfo, emit disco
 		return err
 	}
 	st := state(pkt.Flow)
-	client, server := pkt.Src, receiver(pkt.Dst)
+	client, server := pkt.Src, discovery.Receiver(pkt.Dst)
 	if m.Response() {
-		client, server = receiver(pkt.Dst), pkt.Src
+		client, server = discovery.Receiver(pkt.Dst), pkt.Src
 	}
 	if m.Response() {
 		st.roles(client, server, "udp", PortUDP, pkt, emit)
@@ -198,7 +198,7 @@ func (st *flowState) roles(client, server discovery.Endpoint, transport string, 
 }
 
 func (st *flowState) attr(ep discovery.Endpoint, key, value string, pkt *discovery.PacketInfo, emit discovery.Emit) {
-	k := [3]string{receiver(ep).String(), key, value}
+	k := [3]string{discovery.Receiver(ep).String(), key, value}
 	if _, ok := st.seen[k]; ok {
 		return
 	}
@@ -209,16 +209,6 @@ func (st *flowState) attr(ep discovery.Endpoint, key, value string, pkt *discove
 	o := pkt.Obs(discovery.KindAttribute, ep)
 	o.Protocol, o.Key, o.Value, o.Confidence = "ads", key, value, 0.9
 	emit(o)
-}
-
-// receiver returns the destination endpoint as facts may name it: a
-// frame's destination MAC is the next hop's, so an IP endpoint keeps only
-// its IP.
-func receiver(e discovery.Endpoint) discovery.Endpoint {
-	if e.IP.IsValid() {
-		e.MAC = discovery.MAC{}
-	}
-	return e
 }
 
 func netKey(n NetID) uint64 {

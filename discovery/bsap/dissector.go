@@ -52,9 +52,9 @@ func (*Dissector) Datagram(data []byte, pkt *discovery.PacketInfo, emit discover
 	if m.Serial {
 		return nil // a tunnelled serial frame: the direction is not known
 	}
-	client, server, port := pkt.Src, receiver(pkt.Dst), pkt.DstPort
+	client, server, port := pkt.Src, discovery.Receiver(pkt.Dst), pkt.DstPort
 	if !m.Request() {
-		client, server, port = receiver(pkt.Dst), pkt.Src, pkt.SrcPort
+		client, server, port = discovery.Receiver(pkt.Dst), pkt.Src, pkt.SrcPort
 	}
 	if !st.roles {
 		st.roles = true
@@ -66,14 +66,4 @@ func (*Dissector) Datagram(data []byte, pkt *discovery.PacketInfo, emit discover
 		emit(o)
 	}
 	return nil
-}
-
-// receiver returns the destination endpoint as facts may name it: a
-// frame's destination MAC is the next hop's, so an IP endpoint keeps only
-// its IP.
-func receiver(e discovery.Endpoint) discovery.Endpoint {
-	if e.IP.IsValid() {
-		e.MAC = discovery.MAC{}
-	}
-	return e
 }

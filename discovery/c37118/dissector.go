@@ -103,7 +103,7 @@ func (st *flowState) frame(b []byte, transport string, pkt *discovery.PacketInfo
 	if err != nil {
 		return err
 	}
-	src, dst := pkt.Src, receiver(pkt.Dst)
+	src, dst := pkt.Src, discovery.Receiver(pkt.Dst)
 	port := pkt.DstPort
 	if pkt.Flow != nil {
 		port = pkt.Flow.ServerPort
@@ -185,14 +185,4 @@ func (st *flowState) newID(id uint16) bool {
 		return true
 	}
 	return false
-}
-
-// receiver returns the destination endpoint as facts may name it: a
-// frame's destination MAC is the next hop's, so an IP endpoint keeps only
-// its IP.
-func receiver(e discovery.Endpoint) discovery.Endpoint {
-	if e.IP.IsValid() {
-		e.MAC = discovery.MAC{}
-	}
-	return e
 }

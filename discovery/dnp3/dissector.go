@@ -153,10 +153,10 @@ func (st *flowState) frame(b []byte, pkt *discovery.PacketInfo, transport string
 		return fmt.Errorf("dnp3: link frame: %w", err)
 	}
 	fromMaster := lf.Control.FromMaster()
-	master, outstation := receiver(pkt.Dst), pkt.Src
+	master, outstation := discovery.Receiver(pkt.Dst), pkt.Src
 	masterAddr, outAddr := lf.Destination, lf.Source
 	if fromMaster {
-		master, outstation = pkt.Src, receiver(pkt.Dst)
+		master, outstation = pkt.Src, discovery.Receiver(pkt.Dst)
 		masterAddr, outAddr = lf.Source, lf.Destination
 	}
 	var port uint16 = Port
@@ -354,14 +354,4 @@ func sanitize(b []byte) string {
 		}
 	}
 	return string(out)
-}
-
-// receiver returns the destination endpoint as facts may name it: a
-// frame's destination MAC is the next hop's (a router's, when routed), so
-// an IP endpoint keeps only its IP.
-func receiver(e discovery.Endpoint) discovery.Endpoint {
-	if e.IP.IsValid() {
-		e.MAC = discovery.MAC{}
-	}
-	return e
 }

@@ -55,9 +55,9 @@ func (s *stream) Parse(pdu []byte, pkt *discovery.PacketInfo, emit discovery.Emi
 	if err != nil {
 		return err
 	}
-	client, server := pkt.Src, receiver(pkt.Dst)
+	client, server := pkt.Src, discovery.Receiver(pkt.Dst)
 	if pkt.Dir == discovery.ToClient {
-		client, server = receiver(pkt.Dst), pkt.Src
+		client, server = discovery.Receiver(pkt.Dst), pkt.Src
 	}
 	s.st.roles(client, server, "tcp", pkt, emit)
 	switch f.Command {
@@ -105,9 +105,9 @@ func (*UDPDissector) Datagram(data []byte, pkt *discovery.PacketInfo, emit disco
 	if err != nil {
 		return err
 	}
-	client, server := pkt.Src, receiver(pkt.Dst)
+	client, server := pkt.Src, discovery.Receiver(pkt.Dst)
 	if f.Response() {
-		client, server = receiver(pkt.Dst), pkt.Src
+		client, server = discovery.Receiver(pkt.Dst), pkt.Src
 	}
 	st := state(pkt.Flow)
 	st.roles(client, server, "udp", pkt, emit)
@@ -144,7 +144,7 @@ func (st *flowState) node(ep discovery.Endpoint, id int, pkt *discovery.PacketIn
 		return
 	}
 	for i := range st.nnodes {
-		if receiver(st.nodes[i]) == receiver(ep) && st.nodeIDs[i] == id {
+		if discovery.Receiver(st.nodes[i]) == discovery.Receiver(ep) && st.nodeIDs[i] == id {
 			return
 		}
 	}
@@ -185,14 +185,4 @@ func (st *flowState) frame(f Frame, client, server discovery.Endpoint, command b
 			}
 		}
 	}
-}
-
-// receiver returns the destination endpoint as facts may name it: a
-// frame's destination MAC is the next hop's (a router's, when routed), so
-// an IP endpoint keeps only its IP.
-func receiver(e discovery.Endpoint) discovery.Endpoint {
-	if e.IP.IsValid() {
-		e.MAC = discovery.MAC{}
-	}
-	return e
 }

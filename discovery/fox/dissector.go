@@ -62,9 +62,9 @@ func (s *stream) Parse(pdu []byte, pkt *discovery.PacketInfo, emit discovery.Emi
 	if err != nil {
 		return err
 	}
-	client, server := pkt.Src, receiver(pkt.Dst)
+	client, server := pkt.Src, discovery.Receiver(pkt.Dst)
 	if pkt.Dir == discovery.ToClient {
-		client, server = receiver(pkt.Dst), pkt.Src
+		client, server = discovery.Receiver(pkt.Dst), pkt.Src
 	}
 	port := uint16(Port)
 	if pkt.Flow != nil {
@@ -114,14 +114,4 @@ func opName(channel, command string) string {
 		}
 	}
 	return b.String()
-}
-
-// receiver returns the destination endpoint as facts may name it: a
-// frame's destination MAC is the next hop's, so an IP endpoint keeps only
-// its IP.
-func receiver(e discovery.Endpoint) discovery.Endpoint {
-	if e.IP.IsValid() {
-		e.MAC = discovery.MAC{}
-	}
-	return e
 }

@@ -90,7 +90,7 @@ func (st *flowState) message(b []byte, transport string, pkt *discovery.PacketIn
 	if err != nil {
 		return err
 	}
-	src, dst := pkt.Src, receiver(pkt.Dst)
+	src, dst := pkt.Src, discovery.Receiver(pkt.Dst)
 	client, server := src, dst
 	if h.Type != 0 {
 		client, server = dst, src
@@ -186,14 +186,4 @@ func (st *flowState) message(b []byte, transport string, pkt *discovery.PacketIn
 func hex6(b [3]byte) string {
 	const hexd = "0123456789abcdef"
 	return string([]byte{hexd[b[0]>>4], hexd[b[0]&0xf], hexd[b[1]>>4], hexd[b[1]&0xf], hexd[b[2]>>4], hexd[b[2]&0xf]})
-}
-
-// receiver returns the destination endpoint as facts may name it: a
-// frame's destination MAC is the next hop's, so an IP endpoint keeps only
-// its IP.
-func receiver(e discovery.Endpoint) discovery.Endpoint {
-	if e.IP.IsValid() {
-		e.MAC = discovery.MAC{}
-	}
-	return e
 }

@@ -107,9 +107,9 @@ func (s *stream) Parse(pdu []byte, pkt *discovery.PacketInfo, emit discovery.Emi
 		}
 	}
 	fromControlling := fromClient != s.swapped
-	controlling, controlled := pkt.Src, receiver(pkt.Dst)
+	controlling, controlled := pkt.Src, discovery.Receiver(pkt.Dst)
 	if !fromControlling {
-		controlling, controlled = receiver(pkt.Dst), pkt.Src
+		controlling, controlled = discovery.Receiver(pkt.Dst), pkt.Src
 	}
 	port := uint16(Port)
 	if pkt.Flow != nil {
@@ -159,14 +159,4 @@ func (s *stream) commonAddress(ca uint16, controlled discovery.Endpoint, pkt *di
 	o := pkt.Obs(discovery.KindAttribute, controlled)
 	o.Protocol, o.Key, o.Value, o.Confidence = "iec104", "iec104.common_address", strconv.Itoa(int(ca)), 0.9
 	emit(o)
-}
-
-// receiver returns the destination endpoint as facts may name it: a
-// frame's destination MAC is the next hop's (a router's, when routed), so
-// an IP endpoint keeps only its IP.
-func receiver(e discovery.Endpoint) discovery.Endpoint {
-	if e.IP.IsValid() {
-		e.MAC = discovery.MAC{}
-	}
-	return e
 }

@@ -52,7 +52,7 @@ func (*Dissector) Datagram(data []byte, pkt *discovery.PacketInfo, emit discover
 		return err
 	}
 	st := state(pkt.Flow)
-	src, dst := pkt.Src, receiver(pkt.Dst)
+	src, dst := pkt.Src, discovery.Receiver(pkt.Dst)
 	dstUnicast := unicast(pkt.Dst)
 	role := func(bit uint8, ep discovery.Endpoint, r string) {
 		if st.roles&bit != 0 {
@@ -159,14 +159,4 @@ func unicast(e discovery.Endpoint) bool {
 	}
 	ip := e.IP
 	return ip.IsValid() && !ip.IsMulticast() && !(ip.Is4() && ip.As4() == [4]byte{255, 255, 255, 255})
-}
-
-// receiver returns the destination endpoint as facts may name it: a
-// frame's destination MAC is the next hop's, so an IP endpoint keeps only
-// its IP.
-func receiver(e discovery.Endpoint) discovery.Endpoint {
-	if e.IP.IsValid() {
-		e.MAC = discovery.MAC{}
-	}
-	return e
 }

@@ -60,7 +60,7 @@ func (d *Dissector) Datagram(data []byte, pkt *discovery.PacketInfo, emit discov
 	if pkt.Flow != nil {
 		port = pkt.Flow.ServerPort
 	}
-	return d.message(data, pkt.Src, receiver(pkt.Dst), "udp", port, pkt, emit)
+	return d.message(data, pkt.Src, discovery.Receiver(pkt.Dst), "udp", port, pkt, emit)
 }
 
 // Frame implements discovery.FrameDissector.
@@ -137,14 +137,4 @@ func (d *Dissector) message(b []byte, src, dst discovery.Endpoint, transport str
 		}
 	}
 	return nil
-}
-
-// receiver returns the destination endpoint as facts may name it: a
-// frame's destination MAC is the next hop's (a router's, when routed), so
-// an IP endpoint keeps only its IP.
-func receiver(e discovery.Endpoint) discovery.Endpoint {
-	if e.IP.IsValid() {
-		e.MAC = discovery.MAC{}
-	}
-	return e
 }

@@ -101,9 +101,9 @@ func (st *flowState) frame(b []byte, transport string, pkt *discovery.PacketInfo
 	if err != nil {
 		return err
 	}
-	client, server := pkt.Src, receiver(pkt.Dst)
+	client, server := pkt.Src, discovery.Receiver(pkt.Dst)
 	if f.Response {
-		client, server = receiver(pkt.Dst), pkt.Src
+		client, server = discovery.Receiver(pkt.Dst), pkt.Src
 	}
 	port := pkt.DstPort
 	if f.Response {
@@ -132,14 +132,4 @@ func (st *flowState) frame(b []byte, transport string, pkt *discovery.PacketInfo
 		}
 	}
 	return nil
-}
-
-// receiver returns the destination endpoint as facts may name it: a
-// frame's destination MAC is the next hop's, so an IP endpoint keeps only
-// its IP.
-func receiver(e discovery.Endpoint) discovery.Endpoint {
-	if e.IP.IsValid() {
-		e.MAC = discovery.MAC{}
-	}
-	return e
 }
