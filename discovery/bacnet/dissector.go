@@ -1,7 +1,10 @@
 package bacnet
 
 import (
+	"encoding/binary"
 	"encoding/hex"
+	"hash/maphash"
+	"math"
 	"net/netip"
 	"strconv"
 
@@ -28,14 +31,19 @@ const maxSeen = 8192
 // and its acks) costs no allocation and no string-keyed lookup: a fact is
 // first checked in hot, keyed by fixed-size values (endpoint with the
 // sub-address as a small id, role/transport/attribute as indexes, the I-Am
-// numbers, the raw bytes of a property value as a hash next to its length);
+// numbers, the raw bytes of a property value as a seeded maphash with its length);
 // only a miss decodes strings and goes through seen, which decides on the
 // decoded fact exactly as before. A hash collision in hot could only hide
-// a raw value whose (device, property, length, 64-bit FNV hash) equals an
+// a raw value whose (device, property, length, 64-bit hash) equals an
 // earlier one's.
 type Dissector struct {
 	seen map[seenKey]struct{}
-	hot  map[hotKey]struct{}
+	hot  map[packedKey]struct{}
+	seed maphash.Seed
+	last struct { // the last sub-address looked up
+		k subKey
+		e subEntry
+	}
 	subs map[subKey]subEntry
 }
 
@@ -49,7 +57,34 @@ type hotKey struct {
 	a    uint8  // role|transport<<4, or attribute index
 	x, y uint32 // I-Am instance and vendor; property instance and id
 	n    uint32 // raw value length
-	h    uint64 // raw value FNV-1a hash
+	h    uint64 // raw value hash (maphash)
+}
+
+// packedKey is a hotKey in plain words, so that the map hashes it as
+// memory in one go (netip.Addr holds a pointer and would be hashed field
+// by field).
+type packedKey [6]uint64
+
+func (k *hotKey) pack() packedKey {
+	ip := k.ip.As16()
+	var fam uint64
+	switch {
+	case k.ip.Is4():
+		fam = 1
+	case k.ip.IsValid():
+		fam = 2
+	}
+	var mac uint64
+	for _, c := range k.mac {
+		mac = mac<<8 | uint64(c)
+	}
+	return packedKey{
+		binary.BigEndian.Uint64(ip[:8]), binary.BigEndian.Uint64(ip[8:]),
+		mac | uint64(k.what)<<48 | fam<<52 | uint64(k.a)<<56,
+		uint64(k.sub)<<32 | uint64(k.port),
+		uint64(k.x)<<32 | uint64(k.y),
+		k.h ^ uint64(k.n)<<1, // the length folded into the hash word
+	}
 }
 
 const (
@@ -82,7 +117,8 @@ type seenKey struct {
 
 // New returns a BACnet dissector.
 func New() *Dissector {
-	return &Dissector{seen: map[seenKey]struct{}{}, hot: map[hotKey]struct{}{}, subs: map[subKey]subEntry{}}
+	return &Dissector{seen: map[seenKey]struct{}{}, hot: map[packedKey]struct{}{}, subs: map[subKey]subEntry{},
+		seed: maphash.MakeSeed()}
 }
 
 func (*Dissector) Name() string { return "bacnet" }
@@ -212,12 +248,17 @@ func (d *Dissector) sub(net uint16, adr []byte) (string, uint32) {
 	}
 	k := subKey{net: net, n: uint8(len(adr))}
 	copy(k.adr[:], adr)
+	if d.last.e.id != 0 && d.last.k == k {
+		return d.last.e.str, d.last.e.id
+	}
 	if e, ok := d.subs[k]; ok {
+		d.last.k, d.last.e = k, e
 		return e.str, e.id
 	}
 	if len(d.subs) >= maxSeen {
 		clear(d.subs)
 		clear(d.hot) // ids are reused
+		d.last.e = subEntry{}
 	}
 	e := subEntry{id: uint32(len(d.subs)) + 1, str: Sub(net, adr)}
 	d.subs[k] = e
@@ -227,19 +268,20 @@ func (d *Dissector) sub(net uint16, adr []byte) (string, uint32) {
 // hotOnce reports whether k is new, recording it; keys of an endpoint
 // whose sub-address is not cached are always new.
 func (d *Dissector) hotOnce(k hotKey) bool {
-	if k.sub == ^uint32(0) {
+	if k.sub == ^uint32(0) || k.ip.Zone() != "" {
 		return true
 	}
 	if k.ip.IsValid() {
 		k.mac = discovery.MAC{} // as receiver() in once
 	}
-	if _, ok := d.hot[k]; ok {
+	pk := k.pack()
+	if _, ok := d.hot[pk]; ok {
 		return false
 	}
 	if len(d.hot) >= maxSeen {
 		clear(d.hot)
 	}
-	d.hot[k] = struct{}{}
+	d.hot[pk] = struct{}{}
 	return true
 }
 
@@ -361,16 +403,6 @@ func deviceKey(id uint32) string {
 	return ""
 }
 
-// fnv64 is the 64-bit FNV-1a hash of b.
-func fnv64(b []byte) uint64 {
-	h := uint64(14695981039346656037)
-	for _, c := range b {
-		h ^= uint64(c)
-		h *= 1099511628211
-	}
-	return h
-}
-
 func (d *Dissector) ack(m *msg, s ConfirmedService, data []byte) {
 	report := func(p Property, raw []byte) {
 		if p.Object.Type() != ObjectTypeDevice || raw == nil || p.HasIndex {
@@ -381,7 +413,7 @@ func (d *Dissector) ack(m *msg, s ConfirmedService, data []byte) {
 			return
 		}
 		if !d.hotOnce(hotKey{what: hotProp, ip: m.src.IP, mac: m.src.MAC, sub: m.subOf(m.src),
-			x: uint32(p.Object), y: p.ID, n: uint32(len(raw)), h: fnv64(raw)}) {
+			x: uint32(p.Object), y: p.ID, n: uint32(len(raw)), h: maphash.Bytes(d.seed, raw)}) {
 			return
 		}
 		p.decodeRaw(raw)
@@ -433,12 +465,29 @@ func (d *Dissector) service(m *msg, ep discovery.Endpoint, port uint16, role str
 }
 
 func (d *Dissector) attr(m *msg, ep discovery.Endpoint, key, value string, conf float32) {
+	if i := flagIndex(key); i != 0 && value == "true" && // per-packet flags (every Forwarded-NPDU)
+		!d.hotOnce(hotKey{what: hotAttr, ip: ep.IP, mac: ep.MAC, sub: m.subOf(ep), a: i, y: math.Float32bits(conf)}) {
+		return
+	}
 	if !d.once(seenKey{kind: discovery.KindAttribute, ep: ep, key: key, value: value, conf: conf}) {
 		return
 	}
 	o := m.pkt.Obs(discovery.KindAttribute, ep)
 	o.Protocol, o.Key, o.Value, o.Confidence = "bacnet", key, value, conf
 	m.emit(o)
+}
+
+// flagIndex numbers the "true"-valued attributes, 0 for others.
+func flagIndex(key string) uint8 {
+	switch key {
+	case "bacnet.bbmd":
+		return 1
+	case "bacnet.foreign_device":
+		return 2
+	case "bacnet.router":
+		return 3
+	}
+	return 0
 }
 
 // op reports a request. Codes: confirmed services as is; unconfirmed
