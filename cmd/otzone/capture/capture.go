@@ -190,7 +190,7 @@ func runCapture(ctx context.Context, opts *CaptureOptions) error {
 
 func writeSummary(w io.Writer, s *live.Summary, ifaces []string) {
 	why := map[string]string{"interrupted": "interrupted", "duration": "duration reached", "max-packets": "packet limit reached", "error": "stopped by an error"}[s.Reason]
-	fmt.Fprintf(w, "captured %d packets (%s) on %s in %s (%s)\n", s.Packets, humanBytes(int64(s.Bytes)),
+	fmt.Fprintf(w, "captured %d packets (%s) on %s in %s (%s)\n", s.Packets, cmdutil.HumanBytes(int64(s.Bytes)),
 		cmdutil.EscapeTerminal(strings.Join(ifaces, ", ")), s.Elapsed.Round(time.Millisecond), why)
 	fmt.Fprintf(w, "kernel: %d received, %d dropped, %d freezes; application drops: %d; loss %.3f %%\n",
 		s.Kernel.Packets, s.Kernel.Drops, s.Kernel.Freezes, s.AppDrops, s.LossPercent())
@@ -201,7 +201,7 @@ func writeSummary(w io.Writer, s *live.Summary, ifaces []string) {
 		}
 	}
 	if s.PcapFiles > 0 {
-		fmt.Fprintf(w, "pcapng: %d files written, %s kept\n", s.PcapFiles, humanBytes(s.PcapBytes))
+		fmt.Fprintf(w, "pcapng: %d files written, %s kept\n", s.PcapFiles, cmdutil.HumanBytes(s.PcapBytes))
 	}
 	fmt.Fprintf(w, "%d malformed, %d assets, %d communications, %d commits\n", s.Malformed, s.Assets, s.Communications, s.Commits)
 }
@@ -214,7 +214,7 @@ type statusLine struct {
 
 func (l *statusLine) update(s live.Stats) {
 	fmt.Fprintf(l.w, "\r\x1b[K%s  %d pkts  %s  drops %d kernel / %d app  freezes %d  %d assets  %d comms",
-		s.Elapsed.Round(time.Second), s.Packets, humanBytes(int64(s.Bytes)), s.Kernel.Drops, s.AppDrops, s.Kernel.Freezes,
+		s.Elapsed.Round(time.Second), s.Packets, cmdutil.HumanBytes(int64(s.Bytes)), s.Kernel.Drops, s.AppDrops, s.Kernel.Freezes,
 		s.Assets, s.Communications)
 	l.drawn = true
 }
@@ -223,17 +223,4 @@ func (l *statusLine) clear() {
 	if l != nil && l.drawn {
 		fmt.Fprint(l.w, "\r\x1b[K")
 	}
-}
-
-func humanBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }

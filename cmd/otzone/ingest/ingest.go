@@ -183,7 +183,7 @@ func (b *progressBar) update(p ingest.Progress) {
 	}
 	fmt.Fprintf(b.w, "\r\x1b[K[%d/%d] %s [%s%s] %5.1f%% %s/%s %s",
 		p.FileIndex+1, p.Files, name, strings.Repeat("=", fill), strings.Repeat(" ", width-fill), pct,
-		humanBytes(p.Read), humanBytes(p.Total), what)
+		cmdutil.HumanBytes(p.Read), cmdutil.HumanBytes(p.Total), what)
 	b.drawn = true
 }
 
@@ -191,17 +191,4 @@ func (b *progressBar) clear() {
 	if b != nil && b.drawn {
 		fmt.Fprint(b.w, "\r\x1b[K")
 	}
-}
-
-func humanBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }
