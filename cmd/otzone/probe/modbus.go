@@ -142,10 +142,8 @@ func runModbus(ctx context.Context, opts *ModbusOptions) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(opts.IO.Out, "# dry run: nothing is sent. %d target(s), at most %g requests/s overall and %g/s per host.\n",
-			len(targets), opts.Probe.Rate, opts.Probe.PerHostRate)
-		fmt.Fprintln(opts.IO.Out, "# protocol target  ADU (hex, MBAP header first)  request  [condition]")
-		return probe.WritePlan(opts.IO.Out, plan)
+		return writeDryRun(opts.IO.Out, len(targets), opts.Probe.Rate, opts.Probe.PerHostRate, "requests",
+			"ADU (hex, MBAP header first)  request  [condition]", plan)
 	}
 	// Open the database before touching the network: a bad --db fails
 	// without sending anything.

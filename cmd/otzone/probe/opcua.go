@@ -88,10 +88,8 @@ func runOPCUA(ctx context.Context, opts *OPCUAOptions) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(opts.IO.Out, "# dry run: nothing is sent. %d target(s), at most %g messages/s overall and %g/s per host.\n",
-			len(targets), opts.Probe.Rate, opts.Probe.PerHostRate)
-		fmt.Fprintln(opts.IO.Out, "# protocol target  chunk (hex; channel/token ids and the session token are assigned by the server)  message  [condition]")
-		return probe.WritePlan(opts.IO.Out, plan)
+		return writeDryRun(opts.IO.Out, len(targets), opts.Probe.Rate, opts.Probe.PerHostRate, "messages",
+			"chunk (hex; channel/token ids and the session token are assigned by the server)  message  [condition]", plan)
 	}
 	st, err := opts.Store(ctx)
 	if err != nil {

@@ -6,6 +6,7 @@ package probe
 import (
 	"context"
 	"fmt"
+	"io"
 	"strings"
 	"sync"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"github.com/otzone/otzone/cmd/otzone/cmdutil"
 	"github.com/otzone/otzone/discovery"
 	"github.com/otzone/otzone/discovery/inventory"
+	"github.com/otzone/otzone/discovery/probe"
 	"github.com/otzone/otzone/internal/store"
 )
 
@@ -125,4 +127,14 @@ func runAndReport[R any](ctx context.Context, ios *cmdutil.IOStreams, st *store.
 		return cmdutil.ErrSilent
 	}
 	return nil
+}
+
+// writeDryRun prints a --dry-run plan under a header naming the pacing;
+// unit is what is paced ("requests", "messages") and columns describes a
+// plan line.
+func writeDryRun(w io.Writer, targets int, rate, perHost float64, unit, columns string, plan []probe.Planned) error {
+	fmt.Fprintf(w, "# dry run: nothing is sent. %d target(s), at most %g %s/s overall and %g/s per host.\n",
+		targets, rate, unit, perHost)
+	fmt.Fprintln(w, "# protocol target  "+columns)
+	return probe.WritePlan(w, plan)
 }
