@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+
+	"github.com/otzone/otzone/discovery/internal/bitnames"
 )
 
 // TLVType is a CDP TLV type.
@@ -53,23 +55,7 @@ var capNames = [...]string{"router", "transparent_bridge", "source_route_bridge"
 	"repeater", "voip_phone", "remotely_managed", "cvta", "two_port_mac_relay"}
 
 // String lists set bits by name in bit order.
-func (c Capabilities) String() string {
-	s := ""
-	for i := 0; i < 32; i++ {
-		if c&(1<<i) == 0 {
-			continue
-		}
-		if s != "" {
-			s += ","
-		}
-		if i < len(capNames) {
-			s += capNames[i]
-		} else {
-			s += fmt.Sprintf("bit%d", i)
-		}
-	}
-	return s
-}
+func (c Capabilities) String() string { return bitnames.Join(uint64(c), 32, capNames[:]) }
 
 // MaxAddrs bounds the addresses kept per address TLV.
 const MaxAddrs = 8

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+
+	"github.com/otzone/otzone/discovery/internal/bitnames"
 )
 
 // TLVType is an LLDPDU TLV type (802.1AB table 8-1).
@@ -122,26 +124,7 @@ var capNames = [...]string{"other", "repeater", "bridge", "wlan_access_point", "
 	"docsis_cable_device", "station_only", "c_vlan", "s_vlan", "two_port_mac_relay"}
 
 // String lists the set bits by name, comma-separated, in bit order.
-func (c Capabilities) String() string {
-	s := ""
-	for i, n := range capNames {
-		if c&(1<<i) != 0 {
-			if s != "" {
-				s += ","
-			}
-			s += n
-		}
-	}
-	for i := len(capNames); i < 16; i++ {
-		if c&(1<<i) != 0 {
-			if s != "" {
-				s += ","
-			}
-			s += fmt.Sprintf("bit%d", i)
-		}
-	}
-	return s
-}
+func (c Capabilities) String() string { return bitnames.Join(uint64(c), 16, capNames[:]) }
 
 // MaxMgmtAddrs bounds the management addresses kept from one LLDPDU.
 const MaxMgmtAddrs = 4
