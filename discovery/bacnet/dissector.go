@@ -39,8 +39,12 @@ const maxSeen = 8192
 type Dissector struct {
 	seen map[seenKey]struct{}
 	hot  map[packedKey]struct{}
-	seed maphash.Seed
-	last struct { // the last sub-address looked up
+	// recent holds hot keys found again lately (a zero key never occurs:
+	// every key has what != 0).
+	recent [4]packedKey
+	next   uint8
+	seed   maphash.Seed
+	last   struct { // the last sub-address looked up
 		k subKey
 		e subEntry
 	}
@@ -275,14 +279,22 @@ func (d *Dissector) hotOnce(k hotKey) bool {
 		k.mac = discovery.MAC{} // as receiver() in once
 	}
 	pk := k.pack()
-	if _, ok := d.hot[pk]; ok {
-		return false
+	for i := range d.recent { // the facts of the last few packets, without hashing
+		if d.recent[i] == pk {
+			return false
+		}
 	}
-	if len(d.hot) >= maxSeen {
-		clear(d.hot)
+	if _, ok := d.hot[pk]; !ok {
+		if len(d.hot) >= maxSeen {
+			clear(d.hot)
+			d.recent = [len(d.recent)]packedKey{}
+		}
+		d.hot[pk] = struct{}{}
+		return true
 	}
-	d.hot[pk] = struct{}{}
-	return true
+	d.recent[d.next%uint8(len(d.recent))] = pk
+	d.next++
+	return false
 }
 
 // subOf returns the sub-address id of ep in m (ep is m.src or m.dst or a
