@@ -34,8 +34,9 @@ const maxSeen = 8192
 // numbers, the raw bytes of a property value as a seeded maphash with its length);
 // only a miss decodes strings and goes through seen, which decides on the
 // decoded fact exactly as before. A hash collision in hot could only hide
-// a raw value whose (device, property, length, 64-bit hash) equals an
-// earlier one's.
+// a new raw value of the same device and property whose 64-bit word
+// (seeded maphash xor length) equals an earlier value's (odds ~2^-64 per
+// pair). hot, seen and subs are each bounded by maxSeen entries.
 type Dissector struct {
 	seen map[seenKey]struct{}
 	hot  map[packedKey]struct{}
