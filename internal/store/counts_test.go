@@ -14,7 +14,7 @@ import (
 
 // TestLoadForCountsMergeRows: the attribute rows the merge reads are loaded
 // whole whatever the case of their key (Build's saysRouter lowercases it),
-// the others as one key-less row per endpoint; operations fold to one row
+// the others as one key-less service row per endpoint; operations fold to one row
 // per server address, "discovery" only when every operation to it is.
 func TestLoadForCountsMergeRows(t *testing.T) {
 	ctx := context.Background()
@@ -66,10 +66,14 @@ func TestLoadForCountsMergeRows(t *testing.T) {
 	}
 	sort.Strings(keys)
 	sort.Strings(ops)
-	wantKeys := []string{"=", "Device.Role=router", "LLDP.System_Capabilities=Bridge, Router", "dcp.IP=10.0.0.1",
+	wantKeys := []string{"Device.Role=router", "LLDP.System_Capabilities=Bridge, Router", "dcp.IP=10.0.0.1",
 		"dcp.Subnet_Mask=255.255.0.0", "net.vlan=10", "snmp.NetMask=255.255.255.0"}
 	if d := cmp.Diff(wantKeys, keys); d != "" {
 		t.Errorf("attribute rows (-want +got):\n%s", d)
+	}
+	// The endpoint of the other attributes is one key-less service row.
+	if len(got.Services) != 1 || got.Services[0].Endpoint != a || got.Services[0].Protocol != "" {
+		t.Errorf("endpoint rows %+v, want one key-less row of %v", got.Services, a)
 	}
 	if d := cmp.Diff([]string{"10.0.0.2 other", "10.0.0.255 discovery"}, ops); d != "" {
 		t.Errorf("operation rows (-want +got):\n%s", d)
