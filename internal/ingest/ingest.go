@@ -213,6 +213,7 @@ func Files(ctx context.Context, st *store.Store, paths []string, opt Options) (S
 	// seen). Its memory is per asset and row loaded; with the page cache
 	// returned and the collector kept close to the live heap.
 	_ = st.ShrinkMemory(context.WithoutCancel(ctx))
+	debug.FreeOSMemory() // the read phase's garbage, before the count's peak
 	defer debug.SetGCPercent(debug.SetGCPercent(25))
 	if rows, err := st.LoadForCounts(context.WithoutCancel(ctx)); err == nil {
 		sum.Assets, sum.Communications = inventory.Count(rows)

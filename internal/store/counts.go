@@ -40,6 +40,11 @@ func (s *Store) LoadForCounts(ctx context.Context) (*inventory.Rows, error) {
 		return nil, fmt.Errorf("store: load counts: %w", err)
 	}
 	defer tx.Rollback()
+	// The queries scan whole tables once: a page cache gains them nothing
+	// and would hold up to _cache_size (32 MiB) at the summary's peak.
+	if _, err := tx.ExecContext(ctx, "PRAGMA cache_size = -2048"); err == nil {
+		defer tx.ExecContext(context.WithoutCancel(ctx), "PRAGMA cache_size = -32768")
+	}
 	q := func(what, query string, dest []any, row func()) error {
 		rows, err := tx.QueryContext(ctx, query)
 		if err != nil {
