@@ -330,19 +330,26 @@ func (e *Engine) ipv4(b []byte, depth int) {
 	p.Src.IP = netip.AddrFrom4([4]byte(b[12:16]))
 	p.Dst.IP = netip.AddrFrom4([4]byte(b[16:20]))
 	frag := binary.BigEndian.Uint16(b[6:])
-	first := false
 	if frag&0x3fff != 0 { // more-fragments flag or an offset
 		e.st.Fragments++
-		if frag&0x1fff != 0 {
-			e.host(p.Src.MAC, p.Src.IP)
-			return // not the first fragment: no transport header
+		off := int(frag&0x1fff) * 8
+		if off != 0 {
+			e.host(p.Src.MAC, p.Src.IP) // no transport header in this fragment
+		} else {
+			// The first fragment counts in its flow now; the datagram is
+			// dissected when complete.
+			e.hostPending = true
+			e.transport(b[9], b[ihl:], true, depth)
+			e.ipHost()
 		}
-		first = true
+		k := fragKey{src: p.Src.IP.As16(), dst: p.Dst.IP.As16(), id: uint32(binary.BigEndian.Uint16(b[4:])), proto: b[9]}
+		e.addFragment(k, off, frag&0x2000 != 0, b[ihl:], depth)
+		return
 	}
 	// The source host is recorded by the flow lookup (cached per flow) or,
 	// for other packets, by ipHost.
 	e.hostPending = true
-	e.transport(b[9], b[ihl:], first, depth)
+	e.transport(b[9], b[ihl:], false, depth)
 	e.ipHost()
 }
 
@@ -372,9 +379,20 @@ func (e *Engine) ipv6(b []byte, depth int) {
 	p.Dst.IP = netip.AddrFrom16([16]byte(b[24:40]))
 	e.hostPending = true
 	defer e.ipHost()
-	next := b[6]
-	b = b[40:]
+	e.ipv6Next(b[6], b[40:], depth, false)
+}
+
+// ipv6Next walks IPv6 extension headers from next over b and hands the
+// transport payload on. reasm: b is a reassembled fragmentable part (a
+// second fragment header in it is malformed).
+func (e *Engine) ipv6Next(next uint8, b []byte, depth int, reasm bool) {
 	first := false
+	var (
+		fk   fragKey
+		foff int
+		more bool
+		fpay []byte
+	)
 	for i := 0; ; i++ {
 		switch next {
 		case 0, 43, 60: // hop-by-hop, routing, destination options
@@ -402,21 +420,40 @@ func (e *Engine) ipv6(b []byte, depth int) {
 			next, b = b[0], b[n:]
 			continue
 		case 44: // fragment
-			if len(b) < 8 || i == maxIPv6Ext {
+			if len(b) < 8 || i == maxIPv6Ext || reasm || first {
 				e.malformed()
 				return
 			}
 			e.st.Fragments++
-			if binary.BigEndian.Uint16(b[2:])&0xfff8 != 0 {
+			p := &e.pkt
+			fk = fragKey{src: p.Src.IP.As16(), dst: p.Dst.IP.As16(), id: binary.BigEndian.Uint32(b[4:]), proto: b[0], v6: true}
+			foff, more, fpay = int(binary.BigEndian.Uint16(b[2:])&0xfff8), b[3]&1 != 0, b[8:]
+			if foff != 0 {
+				e.addFragment(fk, foff, more, fpay, depth)
 				return
 			}
-			first = binary.BigEndian.Uint16(b[2:])&1 != 0
+			// The first fragment counts in its flow now (the loop goes on
+			// to its transport header); the datagram is dissected when
+			// complete.
+			first = true
 			next, b = b[0], b[8:]
 			continue
 		}
 		break
 	}
 	e.transport(next, b, first, depth)
+	if first {
+		e.addFragment(fk, foff, more, fpay, depth)
+	}
+}
+
+// addFragment feeds a fragment to the reassembler and dissects the datagram
+// it completes.
+func (e *Engine) addFragment(k fragKey, off int, more bool, b []byte, depth int) {
+	if d := e.fragment(k, off, more, b); d != nil {
+		e.reassembled(d, depth)
+		e.releaseFragment(d.data)
+	}
 }
 
 // transport handles the IP payload. fragment is true for the first fragment
@@ -455,6 +492,7 @@ func (e *Engine) transport(proto uint8, b []byte, fragment bool, depth int) {
 			// Ethernet frame. The tunnel itself is not a plant flow.
 			if len(b) >= 8 && b[0]&0x08 != 0 {
 				e.ipHost()
+				e.reasm = false // the inner packets are counted as theirs
 				e.ether(b[8:], depth+1)
 				return
 			}
@@ -463,6 +501,7 @@ func (e *Engine) transport(proto uint8, b []byte, fragment bool, depth int) {
 	case 47:
 		if depth < maxEncapsDep && !fragment {
 			e.ipHost()
+			e.reasm = false // the inner packets are counted as theirs
 			e.gre(b, depth)
 		}
 	}

@@ -43,10 +43,10 @@ type EngineStats struct {
 	// Malformed frames: a header too short or inconsistent to decode.
 	Malformed           uint64
 	UnsupportedLinkType uint64
-	// Fragments: IP fragments seen. Non-first fragments are skipped after
-	// the IP header; first fragments are counted in their flow but not
-	// dissected (no reassembly).
+	// Fragments: IP fragments seen. The first fragment is counted in its
+	// flow; the datagram is dissected once reassembled (see Fragment).
 	Fragments uint64
+	Fragment  FragmentStats
 	// DissectorErrors: Parse/Datagram/Frame errors and PDULen framing errors.
 	DissectorErrors uint64
 	// DissectorPanics: panics recovered at the dissector boundary (the
@@ -148,6 +148,10 @@ type Engine struct {
 	pktNS       int64 // current packet time, Unix ns
 	hostPending bool  // the current IP packet's source host is not recorded yet
 	ipMissing   int   // bytes of the current IP datagram beyond the captured data
+	frag        reassembler
+	reasm       bool // dissecting a reassembled datagram: its first fragment is counted already
+	reasmPkts   uint64
+	reasmBytes  uint64 // the datagram's other fragments, for its flow
 	hostGen     uint32
 	seed        [3]uint64 // flow hash seeds
 	now         int64     // latest packet time seen, Unix ns
@@ -431,6 +435,9 @@ func (e *Engine) Close() {
 	e.nflows = 0
 	e.free = e.free[:0]
 	e.resetHosts()
+	for _, d := range e.frag.m {
+		e.frag.drop(e, d) // incomplete when the source ended
+	}
 	e.now = 0
 }
 

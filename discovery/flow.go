@@ -71,6 +71,23 @@ func (e *Engine) tcp(seq, ack uint32, flags uint8, payload []byte, fragment bool
 	if f == nil {
 		return
 	}
+	if e.reasm {
+		// A reassembled segment: the first fragment did the rest (flags);
+		// only its payload and the other fragments' counts are new.
+		e.account(f)
+		if flags&syn != 0 {
+			seq++
+		}
+		e.pkt.Dir, e.pkt.Flow = dir, &f.F
+		if len(payload) > 0 && f.mode != modeNone {
+			f.payload = true
+			e.segment(f, dir, seq, payload)
+		}
+		if f.bufAcct != 0 || len(f.half[0].buf)|len(f.half[1].buf)|f.half[0].oooBytes|f.half[1].oooBytes != 0 {
+			e.accountBuffers(f)
+		}
+		return
+	}
 	if flags&syn != 0 {
 		if flags&ackF == 0 && (f.closed || f.payload || dir != ToServer) {
 			// A new connection on a known 5-tuple.
@@ -142,11 +159,20 @@ func (e *Engine) udp(payload []byte, fragment bool) {
 }
 
 func (e *Engine) account(f *flow) {
+	n, b := uint64(1), e.wire
+	if e.reasm {
+		// A reassembled datagram: the first fragment was counted on
+		// arrival, the others are counted now.
+		if n, b = e.reasmPkts, e.reasmBytes; n == 0 {
+			return
+		}
+		e.reasmPkts, e.reasmBytes = 0, 0
+	}
 	if f.pkts == 0 {
 		f.ev = e.pkt.Evidence
 	}
-	f.pkts++
-	f.bytes += e.wire
+	f.pkts += n
+	f.bytes += b
 	f.lastTime = e.pkt.Time
 	if !f.dirty {
 		f.dirty = true
