@@ -132,7 +132,8 @@ type Engine struct {
 	names     []string
 	pdus      []uint64
 
-	flows      map[uint64]*flow // by hash, chained through flow.hnext
+	flows      []*flow // buckets by hash&flowMask, chained through flow.hnext; grown to keep one flow per bucket
+	flowMask   uint64
 	nflows     int
 	buffered   int   // bytes in reassembly buffers (see accountBuffers)
 	head, tail *flow // LRU: head is the most recently seen
@@ -227,7 +228,8 @@ func NewEngine(set *Set, emit Emit, opt EngineOptions) *Engine {
 		frameSNAP: map[uint64]frameEntry{},
 		lastL2Idx: -1,
 		index:     map[string]int{},
-		flows:     map[uint64]*flow{},
+		flows:     make([]*flow, minFlowBuckets),
+		flowMask:  minFlowBuckets - 1,
 		hosts:     map[hostKey]int32{},
 		vlans:     map[vlanKey]struct{}{},
 	}

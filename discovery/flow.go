@@ -196,7 +196,7 @@ func (e *Engine) lookup(proto uint8, tcpFlags uint8) (*flow, Direction) {
 		k.a, k.pa, k.b, k.pb = dst, p.DstPort, src, p.SrcPort
 	}
 	hash := e.hashKey(&k)
-	f := e.flows[hash]
+	f := e.flows[hash&e.flowMask]
 	for f != nil && f.key != k {
 		f = f.hnext
 	}
@@ -358,8 +358,12 @@ func (e *Engine) newFlow(k flowKey, hash uint64) *flow {
 		f = &flow{}
 	}
 	f.key, f.hash = k, hash
-	f.hnext = e.flows[hash]
-	e.flows[hash] = f
+	if e.nflows >= len(e.flows) {
+		e.growFlows()
+	}
+	b := &e.flows[hash&e.flowMask]
+	f.hnext = *b
+	*b = f
 	e.nflows++
 	f.hostCache = [2]hostRef{{-1, 0}, {-1, 0}}
 	// push front
@@ -372,6 +376,22 @@ func (e *Engine) newFlow(k flowKey, hash uint64) *flow {
 		e.tail = f
 	}
 	return f
+}
+
+// minFlowBuckets is the flow table's initial size (a power of two).
+const minFlowBuckets = 1024
+
+// growFlows doubles the bucket array and rechains every flow (all of them
+// are on the LRU list).
+func (e *Engine) growFlows() {
+	n := 2 * len(e.flows)
+	e.flows = make([]*flow, n)
+	e.flowMask = uint64(n - 1)
+	for f := e.head; f != nil; f = f.next {
+		b := &e.flows[f.hash&e.flowMask]
+		f.hnext = *b
+		*b = f
+	}
 }
 
 // touch moves f to the front of the LRU list.
@@ -417,13 +437,10 @@ func (e *Engine) evict(f *flow) {
 		e.tail = f.prev
 	}
 	// unlink from the hash chain
-	if head := e.flows[f.hash]; head == f {
-		if f.hnext == nil {
-			delete(e.flows, f.hash)
-		} else {
-			e.flows[f.hash] = f.hnext
-		}
+	if b := &e.flows[f.hash&e.flowMask]; *b == f {
+		*b = f.hnext
 	} else {
+		head := *b
 		for q := head; q != nil; q = q.hnext {
 			if q.hnext == f {
 				q.hnext = f.hnext
