@@ -24,18 +24,21 @@ type Builder struct {
 	// Site tags every row (ingest --site).
 	Site string
 
-	hosts    map[hostKey]*HostRow
-	attrs    map[attrKey]*AttributeRow
-	services map[svcKey]*ServiceRow
-	comms    map[CommKey]*CommRow
-	ops      map[opKey]*OperationRow
-	cattrs   map[cattrKey]*CommAttributeRow
+	// Rows live in slices (Drain hands them over without copying); the
+	// maps give each key its row's index.
+	hosts    map[hostKey]int32
+	attrs    map[attrKey]int32
+	services map[svcKey]int32
+	comms    map[CommKey]int32
+	ops      map[opKey]int32
+	cattrs   map[cattrKey]int32
+	rows     Rows
 
 	// Small direct-mapped caches of recent operation and attribute
 	// observations, keyed by their raw (uncleaned) fields: dissectors emit
 	// an operation per PDU and repeat attributes, so most observations
 	// name a row seen a moment ago and need neither cleaning nor hashing
-	// the long map keys. Entries point into the maps; reset clears them.
+	// the long map keys. Entries hold row indexes; reset clears them.
 	opCache   [cacheSize]opEntry
 	attrCache [cacheSize]attrEntry
 	noCache   bool // tests: the reference path
@@ -53,14 +56,15 @@ type opEntry struct {
 	code                int
 	name                string
 	class               discovery.OpClass
-	c                   *CommRow
-	r                   *OperationRow
+	c, r                int32 // indexes in rows.Communications and rows.Operations
+	ok                  bool
 }
 
 type attrEntry struct {
 	asset      discovery.Endpoint
 	key, value string
-	r          *AttributeRow
+	r          int32 // index in rows.Attributes
+	ok         bool
 }
 
 // slot spreads an endpoint pair over the caches: the low bytes of the
@@ -116,12 +120,23 @@ func NewBuilder(site string) *Builder {
 }
 
 func (b *Builder) reset() {
-	b.hosts = make(map[hostKey]*HostRow)
-	b.attrs = make(map[attrKey]*AttributeRow)
-	b.services = make(map[svcKey]*ServiceRow)
-	b.comms = make(map[CommKey]*CommRow)
-	b.ops = make(map[opKey]*OperationRow)
-	b.cattrs = make(map[cattrKey]*CommAttributeRow)
+	// Sized like the delta just drained: the next one is usually alike,
+	// and growing maps and slices from empty costs rehashing and garbage.
+	r := &b.rows
+	b.hosts = make(map[hostKey]int32, len(r.Hosts))
+	b.attrs = make(map[attrKey]int32, len(r.Attributes))
+	b.services = make(map[svcKey]int32, len(r.Services))
+	b.comms = make(map[CommKey]int32, len(r.Communications))
+	b.ops = make(map[opKey]int32, len(r.Operations))
+	b.cattrs = make(map[cattrKey]int32, len(r.CommAttributes))
+	b.rows = Rows{
+		Hosts:          make([]HostRow, 0, len(r.Hosts)),
+		Attributes:     make([]AttributeRow, 0, len(r.Attributes)),
+		Services:       make([]ServiceRow, 0, len(r.Services)),
+		Communications: make([]CommRow, 0, len(r.Communications)),
+		Operations:     make([]OperationRow, 0, len(r.Operations)),
+		CommAttributes: make([]CommAttributeRow, 0, len(r.CommAttributes)),
+	}
 	clear(b.opCache[:])
 	clear(b.attrCache[:])
 }
@@ -129,7 +144,7 @@ func (b *Builder) reset() {
 // Pending is the number of rows waiting for Drain: the memory the Builder
 // holds, and what the ingest uses to decide when to commit.
 func (b *Builder) Pending() int {
-	return len(b.hosts) + len(b.attrs) + len(b.services) + len(b.comms) + len(b.ops) + len(b.cattrs)
+	return b.rows.Len()
 }
 
 // Observations is the number of observations added so far; Dropped those
@@ -154,11 +169,13 @@ func (b *Builder) Add(o discovery.Observation) {
 			return
 		}
 		k := hostKey{o.Asset.MAC, o.Asset.IP.Unmap(), cleanKey(o.Protocol)}
-		r := b.hosts[k]
-		if r == nil {
-			r = &HostRow{MAC: k.mac, IP: k.ip, Protocol: k.proto, Site: b.Site}
-			b.hosts[k] = r
+		i, ok := b.hosts[k]
+		if !ok {
+			i = int32(len(b.rows.Hosts))
+			b.rows.Hosts = append(b.rows.Hosts, HostRow{MAC: k.mac, IP: k.ip, Protocol: k.proto, Site: b.Site})
+			b.hosts[k] = i
 		}
+		r := &b.rows.Hosts[i]
 		n := o.Packets
 		if n == 0 {
 			n = 1
@@ -170,11 +187,12 @@ func (b *Builder) Add(o discovery.Observation) {
 			return
 		}
 		i := slot(o.Asset, discovery.Endpoint{}, uint(len(o.Key))*7+uint(len(o.Value)))
-		if e := &b.attrCache[i]; !b.noCache && e.r != nil && e.asset == o.Asset && e.key == o.Key && e.value == o.Value {
-			if conf > e.r.Confidence {
-				e.r.Confidence = conf
+		if e := &b.attrCache[i]; !b.noCache && e.ok && e.asset == o.Asset && e.key == o.Key && e.value == o.Value {
+			r := &b.rows.Attributes[e.r]
+			if conf > r.Confidence {
+				r.Confidence = conf
 			}
-			e.r.add(o.Time, ev, 1)
+			r.add(o.Time, ev, 1)
 			return
 		}
 		k := attrKey{normEndpoint(o.Asset), cleanKey(o.Key), CleanValue(o.Value)}
@@ -182,28 +200,31 @@ func (b *Builder) Add(o discovery.Observation) {
 			b.dropped++
 			return
 		}
-		r := b.attrs[k]
-		if r == nil {
-			r = &AttributeRow{Endpoint: k.ep, Key: k.key, Value: k.value, Site: b.Site}
-			b.attrs[k] = r
+		ri, ok := b.attrs[k]
+		if !ok {
+			ri = int32(len(b.rows.Attributes))
+			b.rows.Attributes = append(b.rows.Attributes, AttributeRow{Endpoint: k.ep, Key: k.key, Value: k.value, Site: b.Site})
+			b.attrs[k] = ri
 		}
+		r := &b.rows.Attributes[ri]
 		if conf > r.Confidence {
 			r.Confidence = conf
 		}
 		r.add(o.Time, ev, 1)
-		b.attrCache[i] = attrEntry{asset: o.Asset, key: o.Key, value: o.Value, r: r}
+		b.attrCache[i] = attrEntry{asset: o.Asset, key: o.Key, value: o.Value, r: ri, ok: true}
 	case discovery.KindService:
 		if o.Asset.IsZero() || o.Protocol == "" {
 			b.dropped++
 			return
 		}
 		k := svcKey{normEndpoint(o.Asset), cleanKey(o.Protocol), cleanKey(o.Transport), cleanKey(o.Role), o.Port}
-		r := b.services[k]
-		if r == nil {
-			r = &ServiceRow{Endpoint: k.ep, Protocol: k.protocol, Transport: k.transport, Port: k.port, Role: k.role, Site: b.Site}
-			b.services[k] = r
+		i, ok := b.services[k]
+		if !ok {
+			i = int32(len(b.rows.Services))
+			b.rows.Services = append(b.rows.Services, ServiceRow{Endpoint: k.ep, Protocol: k.protocol, Transport: k.transport, Port: k.port, Role: k.role, Site: b.Site})
+			b.services[k] = i
 		}
-		r.add(o.Time, ev, 1)
+		b.rows.Services[i].add(o.Time, ev, 1)
 	case discovery.KindFlow, discovery.KindOperation, discovery.KindCommAttribute:
 		if o.Asset.IsZero() || o.Peer.IsZero() {
 			b.dropped++
@@ -212,11 +233,11 @@ func (b *Builder) Add(o discovery.Observation) {
 		var i uint
 		if o.Kind == discovery.KindOperation {
 			i = slot(o.Asset, o.Peer, uint(o.Port)*17+uint(o.Op.Code))
-			if e := &b.opCache[i]; !b.noCache && e.r != nil && e.asset == o.Asset && e.peer == o.Peer && e.port == o.Port &&
+			if e := &b.opCache[i]; !b.noCache && e.ok && e.asset == o.Asset && e.peer == o.Peer && e.port == o.Port &&
 				e.code == o.Op.Code && e.protocol == o.Protocol && e.transport == o.Transport &&
 				e.name == o.Op.Name && e.class == o.Op.Class {
-				e.c.add(o.Time, ev, 0)
-				e.r.add(o.Time, ev, 1)
+				b.rows.Communications[e.c].add(o.Time, ev, 0)
+				b.rows.Operations[e.r].add(o.Time, ev, 1)
 				return
 			}
 		}
@@ -225,11 +246,13 @@ func (b *Builder) Add(o discovery.Observation) {
 		if ck.Protocol == "" {
 			ck.Protocol = "unknown"
 		}
-		c := b.comms[ck]
-		if c == nil {
-			c = &CommRow{CommKey: ck}
-			b.comms[ck] = c
+		ci, ok := b.comms[ck]
+		if !ok {
+			ci = int32(len(b.rows.Communications))
+			b.rows.Communications = append(b.rows.Communications, CommRow{CommKey: ck})
+			b.comms[ck] = ci
 		}
+		c := &b.rows.Communications[ci]
 		switch o.Kind {
 		case discovery.KindFlow:
 			c.Packets += o.Packets
@@ -241,14 +264,15 @@ func (b *Builder) Add(o discovery.Observation) {
 			if k.class == "" {
 				k.class = string(discovery.OpOther)
 			}
-			r := b.ops[k]
-			if r == nil {
-				r = &OperationRow{CommKey: ck, Code: k.code, Name: k.name, Class: k.class}
-				b.ops[k] = r
+			ri, ok := b.ops[k]
+			if !ok {
+				ri = int32(len(b.rows.Operations))
+				b.rows.Operations = append(b.rows.Operations, OperationRow{CommKey: ck, Code: k.code, Name: k.name, Class: k.class})
+				b.ops[k] = ri
 			}
-			r.add(o.Time, ev, 1)
+			b.rows.Operations[ri].add(o.Time, ev, 1)
 			b.opCache[i] = opEntry{asset: o.Asset, peer: o.Peer, protocol: o.Protocol, transport: o.Transport,
-				port: o.Port, code: o.Op.Code, name: o.Op.Name, class: o.Op.Class, c: c, r: r}
+				port: o.Port, code: o.Op.Code, name: o.Op.Name, class: o.Op.Class, c: ci, r: ri, ok: true}
 		case discovery.KindCommAttribute:
 			c.add(o.Time, ev, 0)
 			k := cattrKey{ck, cleanKey(o.Key), CleanValue(o.Value)}
@@ -256,11 +280,13 @@ func (b *Builder) Add(o discovery.Observation) {
 				b.dropped++
 				return
 			}
-			r := b.cattrs[k]
-			if r == nil {
-				r = &CommAttributeRow{CommKey: ck, Key: k.key, Value: k.value}
-				b.cattrs[k] = r
+			ri, ok := b.cattrs[k]
+			if !ok {
+				ri = int32(len(b.rows.CommAttributes))
+				b.rows.CommAttributes = append(b.rows.CommAttributes, CommAttributeRow{CommKey: ck, Key: k.key, Value: k.value})
+				b.cattrs[k] = ri
 			}
+			r := &b.rows.CommAttributes[ri]
 			if conf > r.Confidence {
 				r.Confidence = conf
 			}
@@ -272,36 +298,11 @@ func (b *Builder) Add(o discovery.Observation) {
 }
 
 // Drain returns every row aggregated since the previous Drain and starts a
-// new delta. Rows come out in no particular order.
+// new delta. Rows come out in the order they were first seen.
 func (b *Builder) Drain() *Rows {
-	r := &Rows{
-		Hosts:          make([]HostRow, 0, len(b.hosts)),
-		Attributes:     make([]AttributeRow, 0, len(b.attrs)),
-		Services:       make([]ServiceRow, 0, len(b.services)),
-		Communications: make([]CommRow, 0, len(b.comms)),
-		Operations:     make([]OperationRow, 0, len(b.ops)),
-		CommAttributes: make([]CommAttributeRow, 0, len(b.cattrs)),
-	}
-	for _, v := range b.hosts {
-		r.Hosts = append(r.Hosts, *v)
-	}
-	for _, v := range b.attrs {
-		r.Attributes = append(r.Attributes, *v)
-	}
-	for _, v := range b.services {
-		r.Services = append(r.Services, *v)
-	}
-	for _, v := range b.comms {
-		r.Communications = append(r.Communications, *v)
-	}
-	for _, v := range b.ops {
-		r.Operations = append(r.Operations, *v)
-	}
-	for _, v := range b.cattrs {
-		r.CommAttributes = append(r.CommAttributes, *v)
-	}
+	r := b.rows
 	b.reset()
-	return r
+	return &r
 }
 
 func normEndpoint(e discovery.Endpoint) discovery.Endpoint {
