@@ -2,8 +2,9 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/otzone/otzone/discovery"
 	"github.com/otzone/otzone/discovery/inventory"
@@ -33,122 +34,272 @@ import (
 // len(Build(LoadForCounts()).Assets) and .Communications equal those of
 // Build(Load()); TestLoadForCountsMatchesLoad holds it to that on real
 // captures. Times, counts and evidence in the result are not meaningful.
+//
+// The scans run on the raw connection in one read transaction, a chunk of
+// rows per call into SQLite; the endpoint union and the operations'
+// grouping are done here, in the order SQLite's UNION and GROUP BY gave
+// them (sorted by their columns).
 func (s *Store) LoadForCounts(ctx context.Context) (*inventory.Rows, error) {
-	out := &inventory.Rows{}
-	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("store: load counts: %w", err)
+	}
+	s.rawMu.Lock()
+	defer s.rawMu.Unlock()
+	c, err := s.rawConn()
 	if err != nil {
 		return nil, fmt.Errorf("store: load counts: %w", err)
 	}
-	defer tx.Rollback()
 	// The queries scan whole tables once: a page cache gains them nothing
 	// and would hold up to _cache_size (32 MiB) at the summary's peak.
-	if _, err := tx.ExecContext(ctx, "PRAGMA cache_size = -2048"); err == nil {
-		defer tx.ExecContext(context.WithoutCancel(ctx), "PRAGMA cache_size = -32768")
+	if !s.readonly {
+		if err := c.exec("PRAGMA cache_size = -2048"); err == nil {
+			defer c.exec("PRAGMA cache_size = -32768")
+		}
 	}
-	q := func(what, query string, dest []any, row func()) error {
-		rows, err := tx.QueryContext(ctx, query)
-		if err != nil {
-			return fmt.Errorf("store: load counts %s: %w", what, err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			if err := rows.Scan(dest...); err != nil {
-				return fmt.Errorf("store: load counts %s: %w", what, err)
-			}
-			row()
-		}
-		if err := rows.Err(); err != nil {
-			return fmt.Errorf("store: load counts %s: %w", what, err)
-		}
-		return nil
+	if err := c.exec("BEGIN"); err != nil {
+		return nil, fmt.Errorf("store: load counts: %w", err)
 	}
-	var (
-		mac, ip, sub, site, key, value, proto, tr string
-		cmac, cip, csub, smac, sip, ssub, class   string
-		count, port                               int64
-	)
-	// Endpoint strings repeat (an asset has many rows): parse each once.
-	eps := map[[3]string]discovery.Endpoint{}
-	ep := func(mac, ip, sub string) discovery.Endpoint {
-		k := [3]string{mac, ip, sub}
-		e, ok := eps[k]
-		if !ok {
-			e = endpoint(mac, ip, sub)
-			eps[k] = e
+	defer c.exec("ROLLBACK")
+	l := countLoader{c: c, buf: make([]byte, 256<<10), out: &inventory.Rows{},
+		eps: map[string]*epEntry{}, hostEps: map[string]*epEntry{}, ipEps: map[string]*epEntry{}, strs: map[string]string{}}
+	if err := l.load(); err != nil {
+		return nil, fmt.Errorf("store: load counts %w", err)
+	}
+	return l.out, nil
+}
+
+// epEntry is a stored endpoint, parsed once, with its text columns.
+type epEntry struct {
+	e            discovery.Endpoint
+	mac, ip, sub string
+}
+
+// epSite is an (endpoint, site) of the endpoints' union.
+type epSite struct {
+	ep   *epEntry
+	site string
+}
+
+func cmpEpSite(a, b epSite) int {
+	if a.ep != b.ep {
+		if c := strings.Compare(a.ep.mac, b.ep.mac); c != 0 {
+			return c
 		}
+		if c := strings.Compare(a.ep.ip, b.ep.ip); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.ep.sub, b.ep.sub); c != 0 {
+			return c
+		}
+	}
+	return strings.Compare(a.site, b.site)
+}
+
+type countLoader struct {
+	c   *rawConn
+	buf []byte
+	out *inventory.Rows
+	// Endpoint strings repeat (an asset has many rows): each parsed once,
+	// found by the encoding of its columns (mac, ip, sub; mac, ip for
+	// hosts; ip for operations).
+	eps, hostEps, ipEps map[string]*epEntry
+	// Sites, protocols and transports repeat on every row: one string each.
+	strs map[string]string
+}
+
+func (l *countLoader) str(b []byte) string {
+	if s, ok := l.strs[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	l.strs[s] = s
+	return s
+}
+
+// ep reads the next three columns (mac, ip, sub) as an endpoint.
+func (l *countLoader) ep(r *rowReader) *epEntry {
+	k := r.span(3)
+	if e, ok := l.eps[string(k)]; ok {
 		return e
 	}
+	kr := rowReader{b: k}
+	e := &epEntry{mac: string(kr.text()), ip: string(kr.text()), sub: string(kr.text())}
+	e.e = endpoint(e.mac, e.ip, e.sub)
+	l.eps[string(k)] = e
+	return e
+}
+
+func (l *countLoader) query(what, sql, types string, row func(r *rowReader)) error {
+	st, err := l.c.stmt(sql)
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	l.buf, err = l.c.query(st, types, l.buf, row)
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return nil
+}
+
+// groupSites appends to list the (endpoint, site) pairs of rows that come
+// grouped by endpoint, each group's distinct sites sorted: the rows'
+// distinct pairs in (mac, ip, sub, site) order.
+func groupSites(list []epSite, e *epEntry, site string) []epSite {
+	n := len(list)
+	i := n
+	for i > 0 && list[i-1].ep == e {
+		if list[i-1].site == site {
+			return list
+		}
+		i--
+	}
+	list = append(list, epSite{e, site})
+	// Insertion into the group's sorted sites (a group has one or two).
+	for j := n; j > i && list[j-1].site > site; j-- {
+		list[j], list[j-1] = list[j-1], list[j]
+	}
+	return list
+}
+
+func (l *countLoader) load() error {
+	out := l.out
 	// Sized up front: a growing slice holds its old and new arrays at
 	// once, the summary's peak.
 	var nHosts, nComms int64
-	if err := tx.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM hosts), (SELECT count(*) FROM communications)`).Scan(&nHosts, &nComms); err != nil {
-		return nil, fmt.Errorf("store: load counts: %w", err)
+	if err := l.query("", `SELECT (SELECT count(*) FROM hosts), (SELECT count(*) FROM communications)`, "ii", func(r *rowReader) {
+		nHosts, nComms = r.int(), r.int()
+	}); err != nil {
+		return err
 	}
 	out.Hosts = make([]inventory.HostRow, 0, nHosts)
 	out.Communications = make([]inventory.CommRow, 0, nComms)
-	// Sites, protocols and transports repeat on every row: one string each.
-	strs := map[string]string{}
-	str := func(v string) string {
-		if s, ok := strs[v]; ok {
-			return s
+	err := l.query("hosts", `SELECT mac, ip, protocol, site, packets FROM hosts`, "tttti", func(r *rowReader) {
+		k := r.span(2)
+		e, ok := l.hostEps[string(k)]
+		if !ok {
+			kr := rowReader{b: k}
+			e = &epEntry{mac: string(kr.text()), ip: string(kr.text())}
+			e.e = endpoint(e.mac, e.ip, "")
+			l.hostEps[string(k)] = e
 		}
-		strs[v] = v
-		return v
-	}
-	err = q("hosts", `SELECT mac, ip, protocol, site, packets FROM hosts`, []any{&mac, &ip, &proto, &site, &count}, func() {
-		e := ep(mac, ip, "")
-		out.Hosts = append(out.Hosts, inventory.HostRow{MAC: e.MAC, IP: e.IP, Protocol: str(proto), Site: str(site),
-			Seen: inventory.Seen{Count: uint64(count)}})
+		proto, site := l.str(r.text()), l.str(r.text())
+		out.Hosts = append(out.Hosts, inventory.HostRow{MAC: e.e.MAC, IP: e.e.IP, Protocol: proto, Site: site,
+			Seen: inventory.Seen{Count: uint64(r.int())}})
 	})
 	if err != nil {
-		return nil, err
+		return err
 	}
-	// LIKE is case-insensitive for ASCII, as lower() folds only ASCII:
-	// "key LIKE 'device.role'" is "lower(key) = 'device.role'" without
-	// a lower() per row (and no wildcard in the pattern).
-	attr := func() {
-		out.Attributes = append(out.Attributes, inventory.AttributeRow{Endpoint: ep(mac, ip, sub), Key: key, Value: value, Site: str(site)})
-	}
-	err = q("attributes", `SELECT mac, ip, sub, site, key, value FROM attributes
-		WHERE key LIKE '%capabilities' OR key LIKE 'device.role' OR key = 'net.vlan'
-			OR key LIKE '%.netmask' OR key LIKE '%.subnet_mask' OR key LIKE '%.ip'`,
-		[]any{&mac, &ip, &sub, &site, &key, &value}, attr)
-	if err != nil {
-		return nil, err
-	}
-	// Every other endpoint of an attribute or a service only names an
-	// asset: one key-less service row per (endpoint, site), the two
-	// tables' endpoints deduplicated in SQLite (142k rows of the two
-	// DISTINCTs on the 1 GiB benchmark are 80k of the UNION).
-	// net.vlan rows are all loaded above, and Build may move them off
-	// their IP (a router's VLAN): no endpoint row of their own.
-	err = q("endpoints", `SELECT mac, ip, sub, site FROM attributes WHERE key <> 'net.vlan'
-		UNION SELECT mac, ip, sub, site FROM services`, []any{&mac, &ip, &sub, &site}, func() {
-		out.Services = append(out.Services, inventory.ServiceRow{Endpoint: ep(mac, ip, sub), Site: str(site)})
+	// One scan of attributes gives both the rows Build reads for the
+	// merge (value not NULL: the filter matched) and the endpoints of the
+	// others. LIKE is case-insensitive for ASCII, as lower() folds only
+	// ASCII: "key LIKE 'device.role'" is "lower(key) = 'device.role'"
+	// without a lower() per row (and no wildcard in the pattern).
+	//
+	// Every endpoint of an attribute or a service only names an asset: one
+	// key-less service row per (endpoint, site), the two tables' endpoints
+	// deduplicated. net.vlan rows are all loaded whole, and Build may move
+	// them off their IP (a router's VLAN): no endpoint row of their own.
+	var attrEps, svcEps []epSite
+	err = l.query("attributes", `SELECT mac, ip, sub, site, key, CASE WHEN
+			key LIKE '%capabilities' OR key LIKE 'device.role' OR key = 'net.vlan'
+			OR key LIKE '%.netmask' OR key LIKE '%.subnet_mask' OR key LIKE '%.ip' THEN value END
+		FROM attributes`, "tttttT", func(r *rowReader) {
+		e := l.ep(r)
+		site := l.str(r.text())
+		key := r.text()
+		value, wanted := r.textOrNull()
+		if wanted {
+			out.Attributes = append(out.Attributes, inventory.AttributeRow{Endpoint: e.e, Key: string(key), Value: string(value), Site: site})
+		}
+		if string(key) != "net.vlan" {
+			attrEps = groupSites(attrEps, e, site)
+		}
 	})
 	if err != nil {
-		return nil, err
+		return err
 	}
-	err = q("communications", `SELECT `+commCols+` FROM communications`,
-		[]any{&cmac, &cip, &csub, &smac, &sip, &ssub, &proto, &tr, &port, &site}, func() {
-			out.Communications = append(out.Communications, inventory.CommRow{CommKey: inventory.CommKey{
-				Client: ep(cmac, cip, csub), Server: ep(smac, sip, ssub), Protocol: str(proto), Transport: str(tr),
-				Port: uint16(port), Site: str(site)}})
-		})
+	err = l.query("services", `SELECT mac, ip, sub, site FROM services`, "tttt", func(r *rowReader) {
+		e := l.ep(r)
+		svcEps = groupSites(svcEps, e, l.str(r.text()))
+	})
 	if err != nil {
-		return nil, err
+		return err
 	}
-	// One pass over operations (the union of two GROUP BYs scanned and
-	// sorted the table twice).
-	err = q("operations", `SELECT s_ip, site,
-			CASE WHEN MIN(class) = 'discovery' AND MAX(class) = 'discovery' THEN 'discovery' ELSE 'other' END
-		FROM operations WHERE s_ip <> '' GROUP BY s_ip, site`,
-		[]any{&sip, &site, &class}, func() {
-			out.Operations = append(out.Operations, inventory.OperationRow{CommKey: inventory.CommKey{
-				Server: ep("", sip, ""), Site: str(site)}, Class: str(class)})
-		})
+	out.Services = make([]inventory.ServiceRow, 0, max(len(attrEps), len(svcEps)))
+	for len(attrEps) > 0 || len(svcEps) > 0 {
+		var next epSite
+		switch {
+		case len(svcEps) == 0:
+			next, attrEps = attrEps[0], attrEps[1:]
+		case len(attrEps) == 0:
+			next, svcEps = svcEps[0], svcEps[1:]
+		default:
+			switch c := cmpEpSite(attrEps[0], svcEps[0]); {
+			case c < 0:
+				next, attrEps = attrEps[0], attrEps[1:]
+			case c > 0:
+				next, svcEps = svcEps[0], svcEps[1:]
+			default:
+				next, attrEps, svcEps = attrEps[0], attrEps[1:], svcEps[1:]
+			}
+		}
+		out.Services = append(out.Services, inventory.ServiceRow{Endpoint: next.ep.e, Site: next.site})
+	}
+	err = l.query("communications", `SELECT `+commCols+` FROM communications`, "ttttttttit", func(r *rowReader) {
+		cl, sv := l.ep(r), l.ep(r)
+		proto, tr := l.str(r.text()), l.str(r.text())
+		port := r.int()
+		out.Communications = append(out.Communications, inventory.CommRow{CommKey: inventory.CommKey{
+			Client: cl.e, Server: sv.e, Protocol: proto, Transport: tr, Port: uint16(port), Site: l.str(r.text())}})
+	})
 	if err != nil {
-		return nil, err
+		return err
 	}
-	return out, nil
+	// One row per (server address, site): "discovery" when every
+	// operation to it is discovery, in (s_ip, site) order.
+	type opKey struct {
+		ip   *epEntry
+		site string
+	}
+	ops := map[opKey]bool{}
+	err = l.query("operations", `SELECT s_ip, site, class = 'discovery' FROM operations WHERE s_ip <> ''`, "tti", func(r *rowReader) {
+		k := r.span(1)
+		e, ok := l.ipEps[string(k)]
+		if !ok {
+			kr := rowReader{b: k}
+			e = &epEntry{ip: string(kr.text())}
+			e.e = endpoint("", e.ip, "")
+			l.ipEps[string(k)] = e
+		}
+		ok2 := opKey{e, l.str(r.text())}
+		disc := r.int() == 1
+		if all, seen := ops[ok2]; seen {
+			ops[ok2] = all && disc
+		} else {
+			ops[ok2] = disc
+		}
+	})
+	if err != nil {
+		return err
+	}
+	keys := make([]opKey, 0, len(ops))
+	for k := range ops {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b opKey) int {
+		if c := strings.Compare(a.ip.ip, b.ip.ip); c != 0 {
+			return c
+		}
+		return strings.Compare(a.site, b.site)
+	})
+	out.Operations = make([]inventory.OperationRow, 0, len(keys))
+	for _, k := range keys {
+		class := "other"
+		if ops[k] {
+			class = "discovery"
+		}
+		out.Operations = append(out.Operations, inventory.OperationRow{CommKey: inventory.CommKey{
+			Server: k.ip.e, Site: k.site}, Class: class})
+	}
+	return nil
 }

@@ -36,13 +36,15 @@ func OpenReadOnly(ctx context.Context, path string) (*Store, error) {
 	q.Set("_foreign_keys", "1")
 	// The path is a URI path: escape what a URI would read as a query or
 	// fragment (file names with ? or #).
-	p := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
-	db, err := sql.Open("sqlite3", "file:"+p+"?"+q.Encode())
+	uri := "file:" + strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
+	db, err := sql.Open("sqlite3", uri+"?"+q.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
 	db.SetMaxOpenConns(1)
-	s := &Store{db: db, path: path}
+	// The raw connection is read-only too: mode=ro in its URI and
+	// SQLITE_OPEN_READONLY.
+	s := &Store{db: db, path: path, uri: uri + "?mode=ro", readonly: true}
 	if err := s.checkSchema(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("store: %s: %w", path, err)

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	_ "github.com/mattn/go-sqlite3" // the SQLite driver (cgo)
 )
@@ -22,6 +23,12 @@ var migrationFS embed.FS
 type Store struct {
 	db   *sql.DB
 	path string
+	// uri and readonly open raw (lazily), the second connection Commit
+	// and LoadForCounts use; rawMu serialises its use.
+	uri      string
+	readonly bool
+	rawMu    sync.Mutex
+	raw      *rawConn
 }
 
 // ErrNotOtzone is returned when the file exists but is not an otzone
@@ -43,15 +50,15 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	q.Set("_txlock", "immediate")
 	// The path is a URI path: escape what a URI would read as a query or
 	// fragment (file names with ? or #).
-	dsn := "file:" + strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path) + "?" + q.Encode()
-	db, err := sql.Open("sqlite3", dsn)
+	uri := "file:" + strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
+	db, err := sql.Open("sqlite3", uri+"?"+q.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
 	// One writer; SQLite serialises writes anyway and a single connection
 	// keeps the pragmas in effect for every statement.
 	db.SetMaxOpenConns(1)
-	s := &Store{db: db, path: path}
+	s := &Store{db: db, path: path, uri: uri}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("store: %s: %w", path, err)
@@ -67,10 +74,37 @@ func (s *Store) Close() error {
 	if s == nil || s.db == nil {
 		return nil
 	}
+	s.rawMu.Lock()
+	rerr := s.raw.close()
+	s.raw = nil
+	s.rawMu.Unlock()
 	_, _ = s.db.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
 	err := s.db.Close()
 	s.db = nil
-	return err
+	return errors.Join(err, rerr)
+}
+
+// rawConn is the raw connection, opened on first use with the pragmas
+// Open gives the database/sql one (journal_mode=WAL is the file's own,
+// set by Open). The caller holds rawMu.
+func (s *Store) rawConn() (*rawConn, error) {
+	if s.raw != nil {
+		return s.raw, nil
+	}
+	c, err := openRaw(s.uri, s.readonly)
+	if err != nil {
+		return nil, err
+	}
+	pragmas := "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -32768; PRAGMA foreign_keys = 1"
+	if s.readonly {
+		pragmas = "PRAGMA query_only = 1; PRAGMA foreign_keys = 1"
+	}
+	if err := c.exec(pragmas); err != nil {
+		c.close()
+		return nil, err
+	}
+	s.raw = c
+	return c, nil
 }
 
 type migration struct {
@@ -176,6 +210,11 @@ func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
 // 32 MiB) to the allocator: for a process that is done writing and goes
 // on to work of its own, like ingest's summary.
 func (s *Store) ShrinkMemory(ctx context.Context) error {
+	s.rawMu.Lock()
+	if s.raw != nil {
+		s.raw.releaseMemory()
+	}
+	s.rawMu.Unlock()
 	_, err := s.db.ExecContext(ctx, "PRAGMA shrink_memory")
 	return err
 }

@@ -164,11 +164,12 @@ func TestCrashKeepsCommittedBatches(t *testing.T) {
 		if err := s.Commit(ctx, id, delta(3, t0), &Progress{Source: inventory.Source{Packets: 3}}); err != nil {
 			os.Exit(5)
 		}
-		tx, err := s.db.BeginTx(ctx, nil)
-		if err != nil {
+		s.rawMu.Lock()
+		c, err := s.rawConn()
+		if err != nil || c.exec("BEGIN IMMEDIATE") != nil {
 			os.Exit(6)
 		}
-		if err := writeRows(ctx, tx, delta(100, t0)); err != nil {
+		if err := writeRows(c, delta(100, t0)); err != nil {
 			os.Exit(7)
 		}
 		os.Exit(0) // abandon tx: no commit, no rollback, no close

@@ -1,17 +1,17 @@
 package store
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"database/sql"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"net/netip"
 	"slices"
 	"strings"
 	"time"
 
-	"github.com/otzone/otzone/discovery"
 	"github.com/otzone/otzone/discovery/inventory"
 )
 
@@ -63,29 +63,43 @@ type Progress struct {
 }
 
 // Commit writes one Builder delta and the source's progress in a single
-// transaction: either all of it is in the file or none of it.
+// transaction: either all of it is in the file or none of it. ctx is
+// checked before the transaction starts; a commit once begun runs to its
+// end (ingest commits its last batch after a cancel anyway).
 func (s *Store) Commit(ctx context.Context, id SourceID, rows *inventory.Rows, p *Progress) error {
-	tx, err := s.db.BeginTx(ctx, nil)
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("store: commit: %w", err)
+	}
+	s.rawMu.Lock()
+	defer s.rawMu.Unlock()
+	c, err := s.rawConn()
 	if err != nil {
 		return fmt.Errorf("store: commit: %w", err)
 	}
-	if err := writeRows(ctx, tx, rows); err != nil {
-		tx.Rollback()
+	if err := c.exec("BEGIN IMMEDIATE"); err != nil {
+		return fmt.Errorf("store: commit: %w", err)
+	}
+	if err := writeRows(c, rows); err != nil {
+		c.exec("ROLLBACK")
 		return fmt.Errorf("store: commit: %w", err)
 	}
 	if p != nil && id != 0 {
-		if err := writeProgress(ctx, tx, id, p); err != nil {
-			tx.Rollback()
+		if err := writeProgress(c, id, p); err != nil {
+			c.exec("ROLLBACK")
 			return fmt.Errorf("store: commit source: %w", err)
 		}
 	}
-	if err := tx.Commit(); err != nil {
+	if err := c.exec("COMMIT"); err != nil {
+		c.exec("ROLLBACK")
 		return fmt.Errorf("store: commit: %w", err)
 	}
 	return nil
 }
 
-func writeProgress(ctx context.Context, tx *sql.Tx, id SourceID, p *Progress) error {
+const progressSQL = `UPDATE sources SET packets = ?, bytes = ?, first_seen = ?, last_seen = ?, malformed = ?,
+		error = ?, capture_stats = ?, complete = ?, finished_at = ? WHERE id = ?`
+
+func writeProgress(c *rawConn, id SourceID, p *Progress) error {
 	stats := ""
 	if p.Source.Drops != nil {
 		b, err := json.Marshal(p.Source.Drops)
@@ -98,10 +112,23 @@ func writeProgress(ctx context.Context, tx *sql.Tx, id SourceID, p *Progress) er
 	if !p.Finished.IsZero() {
 		fin = p.Finished.UnixNano()
 	}
-	_, err := tx.ExecContext(ctx, `UPDATE sources SET packets = ?, bytes = ?, first_seen = ?, last_seen = ?, malformed = ?,
-		error = ?, capture_stats = ?, complete = ?, finished_at = ? WHERE id = ?`,
-		int64(p.Source.Packets), int64(p.Source.Bytes), nanos(p.Source.FirstSeen), nanos(p.Source.LastSeen),
-		int64(p.Source.Malformed), p.Source.Error, stats, boolInt(p.Complete), fin, int64(id))
+	st, err := c.stmt(progressSQL)
+	if err != nil {
+		return err
+	}
+	var b rowBuf
+	b.row()
+	b.int(int64(p.Source.Packets))
+	b.int(int64(p.Source.Bytes))
+	b.int(nanos(p.Source.FirstSeen))
+	b.int(nanos(p.Source.LastSeen))
+	b.int(int64(p.Source.Malformed))
+	b.text(p.Source.Error)
+	b.text(stats)
+	b.int(int64(boolInt(p.Complete)))
+	b.int(fin)
+	b.int(int64(id))
+	_, err = c.execRows(st, "iiiiittiii", &b)
 	return err
 }
 
@@ -124,15 +151,6 @@ func fromNanos(n int64) time.Time {
 		return time.Time{}
 	}
 	return time.Unix(0, n).UTC()
-}
-
-func macStr(m discovery.MAC) string { return m.String() }
-
-func ipStr(ip netip.Addr) string {
-	if !ip.IsValid() {
-		return ""
-	}
-	return ip.String()
 }
 
 // The upsert rule shared by every table: counts add, first_seen is the
@@ -168,138 +186,180 @@ const (
 		confidence = MAX(confidence, excluded.confidence),` + seenUpsert
 )
 
-func commArgs(k inventory.CommKey) []any {
-	a := make([]any, 10, 17)
-	a[0], a[1], a[2], a[3], a[4], a[5] = macStr(k.Client.MAC), ipStr(k.Client.IP), k.Client.Sub, macStr(k.Server.MAC), ipStr(k.Server.IP), k.Server.Sub
-	a[6], a[7], a[8], a[9] = k.Protocol, k.Transport, int64(k.Port), k.Site
-	return a
+// Column types of each upsert's arguments, in ozs_exec_rows's letters:
+// 't' text, 'i' integer, 'd' real.
+const (
+	commTypes  = "ttttttttit"
+	hostTypes  = "ttttiiit"
+	attrTypes  = "ttttttidiit"
+	svcTypes   = "tttttittiiit"
+	commTypesX = commTypes + "iiiit"
+	opTypes    = commTypes + "ittiiit"
+	cattrTypes = commTypes + "ttidiit"
+)
+
+func (b *rowBuf) commKey(k *inventory.CommKey) {
+	b.mac(k.Client.MAC)
+	b.ip(k.Client.IP)
+	b.text(k.Client.Sub)
+	b.mac(k.Server.MAC)
+	b.ip(k.Server.IP)
+	b.text(k.Server.Sub)
+	b.text(k.Protocol)
+	b.text(k.Transport)
+	b.int(int64(k.Port))
+	b.text(k.Site)
 }
 
-func writeRows(ctx context.Context, tx *sql.Tx, r *inventory.Rows) error {
+func (b *rowBuf) seen(s *inventory.Seen) {
+	b.int(nanos(s.FirstSeen))
+	b.int(nanos(s.LastSeen))
+	b.text(s.Source)
+}
+
+// writeRows upserts every row of r, table by table, through the raw
+// connection (in its open transaction).
+func writeRows(c *rawConn, r *inventory.Rows) error {
 	if r == nil {
 		return nil
 	}
-	if err := upsert(ctx, tx, hostSQL, 4, len(r.Hosts), func(i int) []any {
+	var b rowBuf
+	if err := upsert(c, &b, "hosts", hostSQL, hostTypes, 4, len(r.Hosts), func(i int) {
 		h := &r.Hosts[i]
-		return []any{macStr(h.MAC), ipStr(h.IP), h.Protocol, h.Site, int64(h.Count), nanos(h.FirstSeen), nanos(h.LastSeen), h.Source}
+		b.mac(h.MAC)
+		b.ip(h.IP)
+		b.text(h.Protocol)
+		b.text(h.Site)
+		b.int(int64(h.Count))
+		b.seen(&h.Seen)
 	}); err != nil {
-		return fmt.Errorf("hosts: %w", err)
+		return err
 	}
-	if err := upsert(ctx, tx, attrSQL, 6, len(r.Attributes), func(i int) []any {
+	if err := upsert(c, &b, "attributes", attrSQL, attrTypes, 6, len(r.Attributes), func(i int) {
 		a := &r.Attributes[i]
-		e := a.Endpoint
-		return []any{macStr(e.MAC), ipStr(e.IP), e.Sub, a.Key, a.Value, a.Site, int64(a.Count),
-			a.Confidence, nanos(a.FirstSeen), nanos(a.LastSeen), a.Source}
+		b.mac(a.Endpoint.MAC)
+		b.ip(a.Endpoint.IP)
+		b.text(a.Endpoint.Sub)
+		b.text(a.Key)
+		b.text(a.Value)
+		b.text(a.Site)
+		b.int(int64(a.Count))
+		b.float(a.Confidence)
+		b.seen(&a.Seen)
 	}); err != nil {
-		return fmt.Errorf("attributes: %w", err)
+		return err
 	}
-	if err := upsert(ctx, tx, svcSQL, 8, len(r.Services), func(i int) []any {
+	if err := upsert(c, &b, "services", svcSQL, svcTypes, 8, len(r.Services), func(i int) {
 		v := &r.Services[i]
-		e := v.Endpoint
-		return []any{macStr(e.MAC), ipStr(e.IP), e.Sub, v.Protocol, v.Transport, int64(v.Port), v.Role,
-			v.Site, int64(v.Count), nanos(v.FirstSeen), nanos(v.LastSeen), v.Source}
+		b.mac(v.Endpoint.MAC)
+		b.ip(v.Endpoint.IP)
+		b.text(v.Endpoint.Sub)
+		b.text(v.Protocol)
+		b.text(v.Transport)
+		b.int(int64(v.Port))
+		b.text(v.Role)
+		b.text(v.Site)
+		b.int(int64(v.Count))
+		b.seen(&v.Seen)
 	}); err != nil {
-		return fmt.Errorf("services: %w", err)
+		return err
 	}
-	if err := upsert(ctx, tx, commSQL, 10, len(r.Communications), func(i int) []any {
-		c := &r.Communications[i]
-		return append(commArgs(c.CommKey), int64(c.Packets), int64(c.Bytes), nanos(c.FirstSeen), nanos(c.LastSeen), c.Source)
+	if err := upsert(c, &b, "communications", commSQL, commTypesX, 10, len(r.Communications), func(i int) {
+		m := &r.Communications[i]
+		b.commKey(&m.CommKey)
+		b.int(int64(m.Packets))
+		b.int(int64(m.Bytes))
+		b.seen(&m.Seen)
 	}); err != nil {
-		return fmt.Errorf("communications: %w", err)
+		return err
 	}
-	if err := upsert(ctx, tx, opSQL, 13, len(r.Operations), func(i int) []any {
+	if err := upsert(c, &b, "operations", opSQL, opTypes, 13, len(r.Operations), func(i int) {
 		o := &r.Operations[i]
-		return append(commArgs(o.CommKey), int64(o.Code), o.Name, o.Class, int64(o.Count), nanos(o.FirstSeen), nanos(o.LastSeen), o.Source)
+		b.commKey(&o.CommKey)
+		b.int(int64(o.Code))
+		b.text(o.Name)
+		b.text(o.Class)
+		b.int(int64(o.Count))
+		b.seen(&o.Seen)
 	}); err != nil {
-		return fmt.Errorf("operations: %w", err)
+		return err
 	}
-	if err := upsert(ctx, tx, cattrSQL, 12, len(r.CommAttributes), func(i int) []any {
+	return upsert(c, &b, "communication attributes", cattrSQL, cattrTypes, 12, len(r.CommAttributes), func(i int) {
 		a := &r.CommAttributes[i]
-		return append(commArgs(a.CommKey), a.Key, a.Value, int64(a.Count), a.Confidence, nanos(a.FirstSeen), nanos(a.LastSeen), a.Source)
-	}); err != nil {
-		return fmt.Errorf("communication attributes: %w", err)
-	}
-	return nil
+		b.commKey(&a.CommKey)
+		b.text(a.Key)
+		b.text(a.Value)
+		b.int(int64(a.Count))
+		b.float(a.Confidence)
+		b.seen(&a.Seen)
+	})
 }
 
-// upsert runs the prepared statement q once per row, the rows sorted by
-// their first nkey arguments (the table's primary key, compared as SQLite
-// compares them: text bytewise, integers numerically). Builder deltas come
-// out in map order; in key order each B-tree page is visited once per
-// batch instead of once per row, which is most of the cost of a batch
-// once the database outgrows SQLite's page cache.
-func upsert(ctx context.Context, tx *sql.Tx, q string, nkey, n int, args func(i int) []any) error {
+// upsert encodes the n rows of a table into b (enc(i) appends row i's
+// arguments), sorts them by their first nkey columns (the table's primary
+// key, compared as SQLite compares them: text bytewise, integers
+// numerically) and runs the one-row statement q over all of them in one
+// call into C. Builder deltas come out in map order; in key order each
+// B-tree page is visited once per batch instead of once per row, which is
+// most of the cost of a batch once the database outgrows SQLite's page
+// cache.
+func upsert(c *rawConn, b *rowBuf, table, q, types string, nkey, n int, enc func(i int)) error {
 	if n == 0 {
 		return nil
 	}
-	rows := make([][]any, n)
-	for i := range rows {
-		rows[i] = args(i)
+	b.reset()
+	for i := 0; i < n; i++ {
+		b.row()
+		enc(i)
 	}
-	slices.SortFunc(rows, func(a, b []any) int {
-		for k := 0; k < nkey; k++ {
-			if c := cmpArg(a[k], b[k]); c != 0 {
-				return c
-			}
-		}
-		return 0
-	})
-	// Whole chunks go through one multi-row statement (one call into
-	// SQLite per chunk instead of per row), the rest row by row.
-	if len(rows) >= chunkRows {
-		st, err := tx.PrepareContext(ctx, multiRow(q, chunkRows))
-		if err != nil {
-			return err
-		}
-		defer st.Close()
-		args := make([]any, 0, chunkRows*len(rows[0]))
-		for len(rows) >= chunkRows {
-			args = args[:0]
-			for _, a := range rows[:chunkRows] {
-				args = append(args, a...)
-			}
-			if _, err := st.ExecContext(ctx, args...); err != nil {
-				return fmt.Errorf("%v...: %w", rows[0][:nkey], err)
-			}
-			rows = rows[chunkRows:]
-		}
-	}
-	if len(rows) == 0 {
-		return nil
-	}
-	st, err := tx.PrepareContext(ctx, q)
+	slices.SortFunc(b.offs, func(x, y uint32) int { return cmpKey(b.b[x:], b.b[y:], types[:nkey]) })
+	st, err := c.stmt(q)
 	if err != nil {
-		return err
+		return fmt.Errorf("%s: %w", table, err)
 	}
-	defer st.Close()
-	for _, a := range rows {
-		if _, err := st.ExecContext(ctx, a...); err != nil {
-			return fmt.Errorf("%v: %w", a[:nkey], err)
-		}
+	if row, err := c.execRows(st, types, b); err != nil {
+		return fmt.Errorf("%s: row %s: %w", table, keyString(b.b[b.offs[row]:], types[:nkey]), err)
 	}
 	return nil
 }
 
-// chunkRows is the rows per multi-row upsert (at most 17 columns: 544
-// parameters, far below SQLite's limit of 32766).
-const chunkRows = 32
-
-// multiRow repeats the VALUES tuple of a one-row INSERT n times. Rows of
-// one delta have distinct keys; were one repeated, the later tuple would
-// take the ON CONFLICT path against the earlier like a separate statement.
-func multiRow(q string, n int) string {
-	i := strings.Index(q, "VALUES (") + len("VALUES ")
-	j := i + strings.IndexByte(q[i:], ')') + 1
-	return q[:i] + strings.Repeat(q[i:j]+", ", n-1) + q[i:j] + q[j:]
-}
-
-// cmpArg orders two arguments of the same column.
-func cmpArg(a, b any) int {
-	switch x := a.(type) {
-	case string:
-		return strings.Compare(x, b.(string))
-	case int64:
-		return cmp.Compare(x, b.(int64))
+// cmpKey compares two encoded rows by the columns types names (a prefix
+// of the row's).
+func cmpKey(x, y []byte, types string) int {
+	for i := 0; i < len(types); i++ {
+		if types[i] == 't' {
+			nx, ny := binary.NativeEndian.Uint32(x), binary.NativeEndian.Uint32(y)
+			tx, ty := x[4:4+nx], y[4:4+ny]
+			if c := bytes.Compare(tx, ty); c != 0 {
+				return c
+			}
+			x, y = x[4+nx:], y[4+ny:]
+			continue
+		}
+		// 'i' ('d' is never a key column)
+		if c := cmp.Compare(int64(binary.NativeEndian.Uint64(x)), int64(binary.NativeEndian.Uint64(y))); c != 0 {
+			return c
+		}
+		x, y = x[8:], y[8:]
 	}
 	return 0
+}
+
+// keyString formats an encoded row's key columns for an error message.
+func keyString(x []byte, types string) string {
+	r := rowReader{b: x}
+	var sb strings.Builder
+	sb.WriteByte('[')
+	for i := 0; i < len(types); i++ {
+		if i > 0 {
+			sb.WriteByte(' ')
+		}
+		if types[i] == 't' {
+			fmt.Fprintf(&sb, "%q", r.text())
+		} else {
+			fmt.Fprint(&sb, r.int())
+		}
+	}
+	sb.WriteByte(']')
+	return sb.String()
 }

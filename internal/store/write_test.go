@@ -9,21 +9,20 @@ import (
 	"github.com/otzone/otzone/discovery/inventory"
 )
 
-// TestCommitManyRowsMerges: deltas large enough for the multi-row
-// statements (and a remainder row by row), committed twice with shifted
+// TestCommitManyRowsMerges: deltas of a hundred rows per table, committed twice with shifted
 // times plus a delta of new keys, load back as the rule says: counts add,
 // first_seen is the minimum with its source, last_seen the maximum.
 func TestCommitManyRowsMerges(t *testing.T) {
 	s, _ := openTemp(t)
 	ctx := context.Background()
-	a := randomRows(5*(3*chunkRows+7), 1) // 103 rows per table
-	later := randomRows(5*(3*chunkRows+7), 1)
+	a := randomRows(5*103, 1) // 103 rows per table
+	later := randomRows(5*103, 1)
 	for i := range later.Operations {
 		later.Operations[i].Seen = inventory.Seen{Count: 2, FirstSeen: t0.Add(-time.Hour), LastSeen: t0.Add(time.Hour), Source: "earlier"}
 		later.Attributes[i].Seen = later.Operations[i].Seen
 		later.Attributes[i].Confidence = 0.5
 	}
-	other := randomRows(5*chunkRows, 2)
+	other := randomRows(5*32, 2)
 	for _, d := range []*inventory.Rows{a, later, other} {
 		if err := s.Commit(ctx, 0, d, nil); err != nil {
 			t.Fatal(err)

@@ -1,0 +1,273 @@
+package store
+
+/*
+#include <stdlib.h>
+#include "raw.h"
+*/
+import "C"
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+	"net/netip"
+	"unsafe"
+
+	"github.com/otzone/otzone/discovery"
+)
+
+// rawConn is a second connection to the database, opened through SQLite's
+// C API directly (the library github.com/mattn/go-sqlite3 compiles), for
+// the two bulk paths: Commit's upserts and LoadForCounts' scans. Through
+// database/sql every column of every row is a cgo call and a boxed
+// argument; here a chunk of rows is one byte buffer and one cgo call that
+// binds and steps (or steps and reads) every row in C.
+//
+// It is a connection like any other: WAL lets it write while others read,
+// its transactions are SQLite's, and the busy timeout is the same as the
+// database/sql connection's. The caller serialises its use (Store.rawMu).
+type rawConn struct {
+	db    *C.sqlite3
+	stmts map[string]*C.sqlite3_stmt
+}
+
+// rawError is a SQLite error of the raw connection.
+type rawError struct {
+	code int
+	msg  string
+}
+
+func (e *rawError) Error() string { return fmt.Sprintf("%s (sqlite %d)", e.msg, e.code) }
+
+func openRaw(uri string, readonly bool) (*rawConn, error) {
+	cu := C.CString(uri)
+	defer C.free(unsafe.Pointer(cu))
+	ro := C.int(0)
+	if readonly {
+		ro = 1
+	}
+	var db *C.sqlite3
+	if rc := C.ozs_open(cu, ro, &db); rc != 0 {
+		err := &rawError{int(rc), "open"}
+		if db != nil {
+			err.msg = C.GoString(C.ozs_errmsg(db))
+			C.ozs_close(db)
+		}
+		return nil, err
+	}
+	return &rawConn{db: db, stmts: map[string]*C.sqlite3_stmt{}}, nil
+}
+
+func (c *rawConn) close() error {
+	if c == nil || c.db == nil {
+		return nil
+	}
+	for _, st := range c.stmts {
+		C.ozs_finalize(st)
+	}
+	c.stmts = nil
+	rc := C.ozs_close(c.db)
+	c.db = nil
+	if rc != 0 {
+		return &rawError{int(rc), "close"}
+	}
+	return nil
+}
+
+func (c *rawConn) err(rc C.int) error {
+	return &rawError{int(rc), C.GoString(C.ozs_errmsg(c.db))}
+}
+
+// exec runs SQL without arguments (one or more statements).
+func (c *rawConn) exec(sql string) error {
+	cs := C.CString(sql)
+	defer C.free(unsafe.Pointer(cs))
+	if rc := C.ozs_exec(c.db, cs); rc != 0 {
+		return c.err(rc)
+	}
+	return nil
+}
+
+// stmt is the prepared statement for sql, prepared once per connection.
+func (c *rawConn) stmt(sql string) (*C.sqlite3_stmt, error) {
+	if st, ok := c.stmts[sql]; ok {
+		return st, nil
+	}
+	cs := C.CString(sql)
+	defer C.free(unsafe.Pointer(cs))
+	var st *C.sqlite3_stmt
+	if rc := C.ozs_prepare(c.db, cs, C.int(len(sql)), &st); rc != 0 {
+		return nil, c.err(rc)
+	}
+	c.stmts[sql] = st
+	return st, nil
+}
+
+// execRows runs st once per row of b. On an error, row is the index of the
+// row that failed.
+func (c *rawConn) execRows(st *C.sqlite3_stmt, types string, b *rowBuf) (row int, err error) {
+	if len(b.offs) == 0 {
+		return 0, nil
+	}
+	if n := int(C.ozs_param_count(st)); n != len(types) {
+		return 0, fmt.Errorf("store: statement takes %d arguments, rows have %d columns", n, len(types))
+	}
+	if uint64(len(b.b)) > math.MaxUint32 {
+		return 0, errors.New("store: more than 4 GiB of rows in one table of one batch")
+	}
+	var done C.int
+	rc := C.ozs_exec_rows(st, (*C.char)(unsafe.Pointer(unsafe.StringData(types))), C.int(len(types)),
+		(*C.uchar)(unsafe.Pointer(&b.b[0])), C.size_t(len(b.b)),
+		(*C.uint32_t)(unsafe.Pointer(&b.offs[0])), C.int(len(b.offs)), &done)
+	if rc != 0 {
+		return int(done), c.err(rc)
+	}
+	return int(done), nil
+}
+
+// query runs st and calls row for each result row, its columns (as types
+// says: 'i' int64, 't' text) read with a rowReader. The reader's texts are
+// views of a buffer reused by the next chunk: row copies what it keeps.
+func (c *rawConn) query(st *C.sqlite3_stmt, types string, buf []byte, row func(r *rowReader)) ([]byte, error) {
+	const sqliteRow, sqliteDone, sqliteTooBig = 100, 101, 18
+	if n := int(C.ozs_column_count(st)); n != len(types) {
+		return buf, fmt.Errorf("store: query has %d columns, %d expected", n, len(types))
+	}
+	defer C.ozs_reset(st)
+	var pending C.int
+	for {
+		var used C.size_t
+		var n C.int
+		rc := C.ozs_query_rows(st, (*C.char)(unsafe.Pointer(unsafe.StringData(types))), C.int(len(types)),
+			(*C.uchar)(unsafe.Pointer(&buf[0])), C.size_t(len(buf)), &used, &n, &pending)
+		switch rc {
+		case sqliteRow, sqliteDone:
+		case sqliteTooBig:
+			buf = make([]byte, 2*len(buf))
+			continue
+		default:
+			return buf, c.err(rc)
+		}
+		r := rowReader{b: buf[:used]}
+		for i := 0; i < int(n); i++ {
+			row(&r)
+			if r.err != nil {
+				return buf, r.err
+			}
+		}
+		if rc == sqliteDone {
+			return buf, nil
+		}
+	}
+}
+
+// rowBuf is rows encoded for ozs_exec_rows: per column an int64 or
+// float64 (8 bytes, native order) or a text (uint32 length, bytes); offs
+// are where the rows start, in the order they are to run.
+type rowBuf struct {
+	b    []byte
+	offs []uint32
+}
+
+func (b *rowBuf) reset() { b.b, b.offs = b.b[:0], b.offs[:0] }
+
+// row starts a row.
+func (b *rowBuf) row() { b.offs = append(b.offs, uint32(len(b.b))) }
+
+func (b *rowBuf) int(v int64) { b.b = binary.NativeEndian.AppendUint64(b.b, uint64(v)) }
+
+func (b *rowBuf) float(v float64) { b.b = binary.NativeEndian.AppendUint64(b.b, math.Float64bits(v)) }
+
+func (b *rowBuf) text(s string) {
+	b.b = binary.NativeEndian.AppendUint32(b.b, uint32(len(s)))
+	b.b = append(b.b, s...)
+}
+
+// mac appends m as MAC.String writes it ("" for the zero MAC).
+func (b *rowBuf) mac(m discovery.MAC) {
+	if m.IsZero() {
+		b.b = binary.NativeEndian.AppendUint32(b.b, 0)
+		return
+	}
+	const hexd = "0123456789abcdef"
+	b.b = binary.NativeEndian.AppendUint32(b.b, 17)
+	for i, v := range m {
+		if i > 0 {
+			b.b = append(b.b, ':')
+		}
+		b.b = append(b.b, hexd[v>>4], hexd[v&0xf])
+	}
+}
+
+// ip appends ip as netip.Addr.String writes it ("" for the zero Addr).
+func (b *rowBuf) ip(ip netip.Addr) {
+	at := len(b.b)
+	b.b = binary.NativeEndian.AppendUint32(b.b, 0)
+	if !ip.IsValid() {
+		return
+	}
+	b.b = ip.AppendTo(b.b)
+	binary.NativeEndian.PutUint32(b.b[at:], uint32(len(b.b)-at-4))
+}
+
+// rowReader reads the columns of ozs_query_rows's rows in order.
+type rowReader struct {
+	b   []byte
+	err error
+}
+
+var errShortRow = errors.New("store: short row from SQLite")
+
+func (r *rowReader) int() int64 {
+	if len(r.b) < 8 {
+		r.err, r.b = errShortRow, nil
+		return 0
+	}
+	v := int64(binary.NativeEndian.Uint64(r.b))
+	r.b = r.b[8:]
+	return v
+}
+
+// text is the next text column, a view of the buffer.
+func (r *rowReader) text() []byte {
+	t, _ := r.textOrNull()
+	return t
+}
+
+// textOrNull is the next 'T' column: ok is false for NULL.
+func (r *rowReader) textOrNull() (t []byte, ok bool) {
+	if len(r.b) < 4 {
+		r.err, r.b = errShortRow, nil
+		return nil, false
+	}
+	n := binary.NativeEndian.Uint32(r.b)
+	if n == math.MaxUint32 {
+		r.b = r.b[4:]
+		return nil, false
+	}
+	if uint64(len(r.b)-4) < uint64(n) {
+		r.err, r.b = errShortRow, nil
+		return nil, false
+	}
+	t = r.b[4 : 4+n : 4+n]
+	r.b = r.b[4+n:]
+	return t, true
+}
+
+// span reads n text columns and returns their encoding (a key that
+// tells the n texts apart).
+func (r *rowReader) span(n int) []byte {
+	b := r.b
+	for i := 0; i < n; i++ {
+		r.text()
+	}
+	if r.err != nil {
+		return nil
+	}
+	return b[:len(b)-len(r.b)]
+}
+
+// releaseMemory frees what of the connection's page cache it can
+// (PRAGMA shrink_memory).
+func (c *rawConn) releaseMemory() { C.ozs_release_memory(c.db) }
