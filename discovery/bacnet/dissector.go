@@ -1,6 +1,7 @@
 package bacnet
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/hex"
 	"hash/maphash"
@@ -50,6 +51,15 @@ type Dissector struct {
 		e subEntry
 	}
 	subs map[subKey]subEntry
+	// gen counts the clears of seen and hot: a flow memo entry (memo.go)
+	// made under an earlier generation may hide facts that are new again.
+	gen uint32
+	// rec is the memo entry of the datagram being handled (scratch),
+	// which npdu and op fill in; nil when not memoizing.
+	rec      *memoEntry
+	scratch  memoEntry
+	limit    int // maxSeen (tests lower it)
+	memoHits uint64
 }
 
 // hotKey is the fixed-size key of a per-packet fact check.
@@ -123,7 +133,7 @@ type seenKey struct {
 // New returns a BACnet dissector.
 func New() *Dissector {
 	return &Dissector{seen: map[seenKey]struct{}{}, hot: map[packedKey]struct{}{}, subs: map[subKey]subEntry{},
-		seed: maphash.MakeSeed()}
+		seed: maphash.MakeSeed(), limit: maxSeen}
 }
 
 func (*Dissector) Name() string { return "bacnet" }
@@ -174,16 +184,83 @@ type msg struct {
 	srcPort, dstPort uint16
 	transport        string
 	dstUnicast       bool
+	data             []byte // the whole datagram (BACnet/IP)
 }
 
 // Datagram implements discovery.DatagramDissector.
+//
+// A datagram whose headers (BVLC, NPDU and APDU up to the service data;
+// the BVLC length and the invoke id aside) equal those of one of the last
+// few of its flow, between the same addresses and ports, is answered from
+// the flow's memo (memo.go): the services, flags and operations those
+// headers give were all reported the first time, and seen and hot would
+// drop the services and flags again (unless cleared since: the generation
+// check), so only the operations are emitted again, with this packet's
+// time and evidence, and only the service data (an I-Am, an ack) is parsed.
 func (d *Dissector) Datagram(data []byte, pkt *discovery.PacketInfo, emit discovery.Emit) error {
+	if pkt.Flow == nil {
+		return d.datagram(data, pkt, emit)
+	}
+	fm, _ := pkt.Flow.State.(*flowMemo)
+	if fm == nil {
+		fm = &flowMemo{}
+		pkt.Flow.State = fm
+	}
+	if e := fm.find(data, pkt, d.gen); e != nil {
+		d.memoHits++
+		d.replay(e, data, pkt, emit)
+		return nil
+	}
+	e := &d.scratch
+	e.reset()
+	d.rec = e
+	gen := d.gen
+	err := d.datagram(data, pkt, emit)
+	d.rec = nil
+	if err == nil && e.ok && d.gen == gen {
+		fm.store(e, data, pkt, gen)
+	}
+	return err
+}
+
+// replay handles a datagram whose headers match e.
+func (d *Dissector) replay(e *memoEntry, data []byte, pkt *discovery.PacketInfo, emit discovery.Emit) {
+	for i := range e.nops {
+		op := &e.ops[i]
+		client, server := e.src, e.dst
+		if op.link {
+			client, server = pkt.Src, receiver(pkt.Dst)
+		}
+		o := pkt.Obs(discovery.KindOperation, client)
+		o.Peer, o.Protocol, o.Transport, o.Port = server, "bacnet", "udp", pkt.DstPort
+		o.Op = discovery.Operation{Code: int(op.code), Name: op.name, Class: op.class}
+		emit(o)
+	}
+	if e.action == actNone {
+		return
+	}
+	tail := data[e.hdr:]
+	if e.tailGen == d.gen && e.tailOK && bytes.Equal(e.tail, tail) {
+		return // the same I-Am or ack again: nothing it says is new
+	}
+	m := msg{pkt: pkt, emit: emit, src: e.src, dst: e.dst, srcSub: e.srcSub, dstSub: e.dstSub,
+		srcPort: e.srcPort, dstPort: pkt.DstPort, transport: "udp", dstUnicast: e.dstUnicast, data: data}
+	gen := d.gen
+	if e.action == actIAm {
+		d.iam(&m, tail)
+	} else {
+		d.ack(&m, ConfirmedService(e.svc), tail)
+	}
+	e.setTail(tail, gen, d.gen == gen)
+}
+
+func (d *Dissector) datagram(data []byte, pkt *discovery.PacketInfo, emit discovery.Emit) error {
 	bv, err := ParseBVLC(data)
 	if err != nil {
 		return err
 	}
 	m := msg{pkt: pkt, emit: emit, src: pkt.Src, dst: receiver(pkt.Dst), srcPort: pkt.SrcPort, dstPort: pkt.DstPort,
-		transport: "udp", dstUnicast: unicast(pkt.Dst)}
+		transport: "udp", dstUnicast: unicast(pkt.Dst), data: data}
 	switch bv.Function {
 	case BVLCForwardedNPDU:
 		// Only a BBMD forwards; the NPDU's originator is the B/IP address
@@ -209,6 +286,10 @@ func (d *Dissector) Datagram(data []byte, pkt *discovery.PacketInfo, emit discov
 		}
 	}
 	if !bv.Function.HasNPDU() {
+		if e := d.rec; e != nil && e.hdr == 0 {
+			e.hdr, e.ok = 4, true
+			e.setMsg(&m)
+		}
 		return nil
 	}
 	return d.npdu(&m, bv.Payload)
@@ -260,14 +341,22 @@ func (d *Dissector) sub(net uint16, adr []byte) (string, uint32) {
 		d.last.k, d.last.e = k, e
 		return e.str, e.id
 	}
-	if len(d.subs) >= maxSeen {
+	if len(d.subs) >= d.limit {
 		clear(d.subs)
-		clear(d.hot) // ids are reused
+		d.clearHot() // ids are reused
 		d.last.e = subEntry{}
 	}
 	e := subEntry{id: uint32(len(d.subs)) + 1, str: Sub(net, adr)}
 	d.subs[k] = e
 	return e.str, e.id
+}
+
+// clearHot empties hot and the recent ring with it (the ring only ever
+// holds keys that are in hot), and invalidates the flows' memos.
+func (d *Dissector) clearHot() {
+	clear(d.hot)
+	d.recent = [len(d.recent)]packedKey{}
+	d.gen++
 }
 
 // hotOnce reports whether k is new, recording it; keys of an endpoint
@@ -286,9 +375,8 @@ func (d *Dissector) hotOnce(k hotKey) bool {
 		}
 	}
 	if _, ok := d.hot[pk]; !ok {
-		if len(d.hot) >= maxSeen {
-			clear(d.hot)
-			d.recent = [len(d.recent)]packedKey{}
+		if len(d.hot) >= d.limit {
+			d.clearHot()
 		}
 		d.hot[pk] = struct{}{}
 		return true
@@ -331,11 +419,18 @@ func (d *Dissector) npdu(m *msg, b []byte) error {
 		if n.MessageType == 0x01 { // I-Am-Router-To-Network
 			d.attr(m, m.src, "bacnet.router", "true", 0.9)
 		}
+		if e := d.rec; e != nil && e.hdr == 0 {
+			e.hdr, e.ok = len(m.data)-len(n.APDU), true
+			e.setMsg(m)
+		}
 		return nil
 	}
 	a, err := ParseAPDU(n.APDU)
 	if err != nil {
 		return err
+	}
+	if d.rec != nil {
+		d.record(m, n, a)
 	}
 	switch a.Type {
 	case PDUConfirmedRequest:
@@ -438,6 +533,11 @@ func (d *Dissector) ack(m *msg, s ConfirmedService, data []byte) {
 	}
 	switch s {
 	case SvcReadProperty:
+		// Most acks are of other objects: a plain 4-octet context tag 0
+		// (0x0c) names the object, so its type is known without parsing.
+		if len(data) >= 5 && data[0] == 0x0c && ObjectID(binary.BigEndian.Uint32(data[1:5])).Type() != ObjectTypeDevice {
+			return
+		}
 		if p, raw, err := parseReadPropertyAck(data, false); err == nil {
 			report(p, raw)
 		}
@@ -451,8 +551,9 @@ func (d *Dissector) once(k seenKey) bool {
 	if _, ok := d.seen[k]; ok {
 		return false
 	}
-	if len(d.seen) >= maxSeen {
+	if len(d.seen) >= d.limit {
 		clear(d.seen)
+		d.gen++
 	}
 	d.seen[k] = struct{}{}
 	return true
@@ -510,6 +611,9 @@ func (d *Dissector) op(m *msg, client, server discovery.Endpoint, code int, name
 	o := m.pkt.Obs(discovery.KindOperation, client)
 	o.Peer, o.Protocol, o.Transport, o.Port = server, "bacnet", m.transport, m.dstPort
 	o.Op = discovery.Operation{Code: code, Name: name, Class: class}
+	if e := d.rec; e != nil {
+		e.addOp(m, client, server, code, name, class)
+	}
 	m.emit(o)
 }
 

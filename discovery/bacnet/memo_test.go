@@ -1,0 +1,132 @@
+package bacnet
+
+import (
+	"encoding/binary"
+	"fmt"
+	"net/netip"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/otzone/otzone/discovery"
+	"github.com/otzone/otzone/internal/testutil"
+)
+
+// noMemo handles every datagram without the flow memo (as before it
+// existed): the reference the memo must reproduce exactly.
+type noMemo struct{ *Dissector }
+
+func (d noMemo) Datagram(data []byte, pkt *discovery.PacketInfo, emit discovery.Emit) error {
+	p := *pkt
+	p.Flow = nil
+	return d.Dissector.Datagram(data, &p, emit)
+}
+
+func lines(obs []discovery.Observation) []string {
+	s := make([]string, len(obs))
+	for i, o := range obs {
+		s[i] = fmt.Sprintf("%+v", o)
+	}
+	return s
+}
+
+func withLimit(n int) *Dissector {
+	d := New()
+	d.limit = n
+	return d
+}
+
+// The memo changes nothing in what is emitted, over the shared captures,
+// with the normal bounds and with bounds so small that seen, hot and subs
+// are cleared every few packets (the generation check).
+func TestMemoSameAsParsing(t *testing.T) {
+	for _, name := range []string{"bacnet_example.pcap", "bacnet_services.pcap", "bacnet_segmented_data.pcap", "bacnet_error_reject_abort.pcap"} {
+		path := testutil.SharedPcap(t, "bacnet/"+name)
+		for _, limit := range []int{maxSeen, 64, 7, 2} {
+			got := lines(runCapture(t, path, func() discovery.Dissector { return withLimit(limit) }))
+			want := lines(runCapture(t, path, func() discovery.Dissector { return noMemo{withLimit(limit)} }))
+			if len(want) == 0 {
+				t.Fatalf("%s: no observations", name)
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("%s limit %d: memo changed the observations (-without +with):\n%s", name, limit, diff)
+			}
+		}
+	}
+}
+
+// A poller repeating requests with new invoke ids, to devices whose acks
+// change value now and then, across many peers (so the bounds are hit):
+// the same observations with and without the memo, and the memo answers
+// most datagrams.
+func TestMemoSyntheticPolling(t *testing.T) {
+	req := unhex(t, "810a001101040005011409061d0b0044656c63617474793730") // reinitialize_device (confirmed request)
+	ack := unhex(t, rpObjectName)                                         // ReadProperty-ACK device,501 object_name
+	iam := unhex(t, iAmRouted)
+	type dg struct {
+		data     []byte
+		src, dst discovery.Endpoint
+		flow     *discovery.Flow
+	}
+	var seq []dg
+	flows := map[[2]netip.Addr]*discovery.Flow{}
+	flowOf := func(a, b netip.Addr) *discovery.Flow {
+		k := [2]netip.Addr{a, b}
+		if b.Less(a) {
+			k = [2]netip.Addr{b, a}
+		}
+		if flows[k] == nil {
+			flows[k] = &discovery.Flow{}
+		}
+		return flows[k]
+	}
+	client := discovery.Endpoint{MAC: discovery.MAC{2, 0, 0, 0, 0, 1}, IP: netip.MustParseAddr("10.0.0.1")}
+	for round := 0; round < 6; round++ {
+		for dev := 0; dev < 40; dev++ {
+			server := discovery.Endpoint{MAC: discovery.MAC{2, 0, 0, 0, 1, byte(dev)}, IP: netip.AddrFrom4([4]byte{10, 0, 1, byte(dev)})}
+			f := flowOf(client.IP, server.IP)
+			r := append([]byte(nil), req...)
+			r[8] = byte(round*40 + dev) // invoke id (APDU octet 2)
+			a := append([]byte(nil), ack...)
+			a[7] = r[8] // invoke id (APDU octet 1)
+			if round%3 == 2 {
+				a[len(a)-3] = byte('0' + dev%10) // the object name changes
+			}
+			i := append([]byte(nil), iam...)
+			binary.BigEndian.PutUint16(i[18:20], uint16(dev%3)) // the routed device's SADR octet
+			seq = append(seq, dg{r, client, server, f}, dg{a, server, client, f}, dg{i, server, client, f})
+		}
+	}
+	run := func(d discovery.DatagramDissector) ([]string, int) {
+		var out []string
+		errs := 0
+		for n, x := range seq {
+			pkt := &discovery.PacketInfo{Src: x.src, Dst: x.dst, SrcPort: Port, DstPort: Port, Flow: x.flow,
+				Evidence: discovery.Evidence{Kind: "pcap", Name: "synthetic", Frame: uint64(n + 1)}}
+			if err := d.Datagram(x.data, pkt, func(o discovery.Observation) { out = append(out, fmt.Sprintf("%+v", o)) }); err != nil {
+				errs++
+			}
+		}
+		return out, errs
+	}
+	for _, limit := range []int{maxSeen, 50, 5} {
+		for k := range flows {
+			flows[k].State = nil
+		}
+		d := withLimit(limit)
+		got, gotErrs := run(d)
+		want, wantErrs := run(noMemo{withLimit(limit)})
+		if gotErrs != 0 || wantErrs != 0 {
+			t.Fatalf("limit %d: errors %d with the memo, %d without", limit, gotErrs, wantErrs)
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("limit %d: memo changed the observations (-without +with):\n%s", limit, diff)
+		}
+		if len(want) < len(seq)/3 {
+			t.Errorf("limit %d: only %d observations for %d datagrams", limit, len(want), len(seq))
+		}
+		if limit == maxSeen && d.memoHits < uint64(len(seq))*3/4 {
+			t.Errorf("memo answered %d of %d datagrams, want most", d.memoHits, len(seq))
+		}
+	}
+}
