@@ -370,6 +370,20 @@ func (r *runner) file(idx, total int, path string) (res FileResult, fatal error)
 	obs0, drop0 := r.builder.Observations(), r.builder.Dropped()
 	malformed0 := src.Malformed
 	lastCommit := time.Now()
+	// A batch is committed in its own goroutine while the next one is read
+	// (SQLite's work overlaps decoding on a second core); at most one is in
+	// flight, so memory holds at most two batches. A file's last commit is
+	// waited for.
+	var inflight chan error
+	wait := func() error {
+		if inflight == nil {
+			return nil
+		}
+		err := <-inflight
+		inflight = nil
+		return err
+	}
+	defer wait()
 	commit := func(complete bool) error {
 		r.eng.Flush()
 		st := r.eng.Stats()
@@ -379,9 +393,21 @@ func (r *runner) file(idx, total int, path string) (res FileResult, fatal error)
 		if complete {
 			p.Finished = r.opt.Now()
 		}
-		// The final commit must happen even after a cancel (SIGINT), so it
-		// does not use the cancelled context.
-		return r.st.Commit(context.WithoutCancel(r.ctx), id, r.builder.Drain(), p)
+		rows := r.builder.Drain()
+		if err := wait(); err != nil {
+			return err
+		}
+		done := make(chan error, 1)
+		inflight = done
+		go func() {
+			// The final commit must happen even after a cancel (SIGINT), so
+			// it does not use the cancelled context.
+			done <- r.st.Commit(context.WithoutCancel(r.ctx), id, rows, p)
+		}()
+		if complete {
+			return wait()
+		}
+		return nil
 	}
 
 	var readErr error
@@ -451,6 +477,9 @@ func (r *runner) file(idx, total int, path string) (res FileResult, fatal error)
 		// Keep the flow state's partial deltas: flush, commit, stop. The
 		// source stays incomplete so the next run resumes after this frame.
 		err := commit(false)
+		if werr := wait(); err == nil {
+			err = werr
+		}
 		r.eng.Close()
 		r.builder.Drain()
 		return res, err
