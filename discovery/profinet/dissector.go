@@ -227,10 +227,41 @@ func identity(pkt *discovery.PacketInfo, emit discovery.Emit, ep discovery.Endpo
 // RPC dissects PROFINET IO context management: DCE/RPC connectionless over
 // UDP (port 34964 for the first request; the reply and later requests use
 // ephemeral ports, so the dissector is heuristic on the PNIO interface UUID).
-type RPC struct{}
+type RPC struct {
+	// the strings of the last few numbers and the last station name, so
+	// that repeated Connect requests allocate nothing
+	nums [4]struct {
+		n int
+		s string
+	}
+	next uint8
+	name string
+}
 
 // NewRPC returns the PN-IO CM dissector.
 func NewRPC() *RPC { return &RPC{} }
+
+// itoa is strconv.Itoa through a small cache.
+func (r *RPC) itoa(n int) string {
+	for i := range r.nums {
+		if c := &r.nums[i]; c.n == n && c.s != "" {
+			return c.s
+		}
+	}
+	s := strconv.Itoa(n)
+	c := &r.nums[r.next%uint8(len(r.nums))]
+	r.next++
+	c.n, c.s = n, s
+	return s
+}
+
+// str returns b as a string, the previous one when equal.
+func (r *RPC) str(b []byte) string {
+	if string(b) != r.name { // compiled without a conversion
+		r.name = string(b)
+	}
+	return r.name
+}
 
 // Name is the protocol name used for PN-IO CM (an extension of CONTRACT.md's list).
 func (*RPC) Name() string { return "profinet_io" }
@@ -318,8 +349,8 @@ func (r *RPC) Datagram(data []byte, pkt *discovery.PacketInfo, emit discovery.Em
 	// device: vendor id, device id, instance.
 	if iface == IfaceDevice && op == OpConnect {
 		if v, d, _, ok := h.Object.PNIOObject(); ok {
-			attr(server, "profinet.vendor_id", strconv.Itoa(int(v)), 0.85)
-			attr(server, "profinet.device_id", strconv.Itoa(int(d)), 0.85)
+			attr(server, "profinet.vendor_id", r.itoa(int(v)), 0.85)
+			attr(server, "profinet.device_id", r.itoa(int(d)), 0.85)
 			if n, ok := VendorName(v); ok {
 				attr(server, "profinet.vendor_name", n, 0.7)
 			}
@@ -327,18 +358,19 @@ func (r *RPC) Datagram(data []byte, pkt *discovery.PacketInfo, emit discovery.Em
 		}
 	}
 	if op == OpConnect && iface == IfaceDevice {
-		ar, err := ParseConnectRequest(body)
+		ar, name, err := parseConnectRequest(body)
 		if err != nil {
 			return err
 		}
+		ar.StationName = r.str(name)
 		ini := client
 		if m := discovery.MACFromBytes(ar.InitiatorMAC[:]); m.IsUnicast() && ini.MAC.IsZero() {
 			ini.MAC = m
 		}
 		attr(ini, "profinet.station_name", ar.StationName, 0.9)
 		if v, d, _, ok := ar.InitiatorObject.PNIOObject(); ok {
-			attr(ini, "profinet.vendor_id", strconv.Itoa(int(v)), 0.85)
-			attr(ini, "profinet.device_id", strconv.Itoa(int(d)), 0.85)
+			attr(ini, "profinet.vendor_id", r.itoa(int(v)), 0.85)
+			attr(ini, "profinet.device_id", r.itoa(int(d)), 0.85)
 			if n, ok := VendorName(v); ok {
 				attr(ini, "profinet.vendor_name", n, 0.7)
 			}
@@ -430,9 +462,21 @@ func opClass(op Opnum) discovery.OpClass {
 	return discovery.OpOther
 }
 
-// sanitize makes a wire string safe to store (see opcua.sanitize).
+// maxValue bounds a stored wire string (bytes).
+const maxValue = 256
+
+// sanitize makes a wire string safe to store (see opcua.sanitize). The
+// strings it gets are already copies (parse.go), so one that is printable
+// ASCII without surrounding blanks, which the loop below would copy
+// unchanged, is returned as is.
 func sanitize(s string) string {
-	const maxValue = 256
+	if plain(s) {
+		return s
+	}
+	return sanitizeRunes(s)
+}
+
+func sanitizeRunes(s string) string {
 	var b strings.Builder
 	for _, r := range s {
 		if r == utf8.RuneError || r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
@@ -444,4 +488,25 @@ func sanitize(s string) string {
 		b.WriteRune(r)
 	}
 	return strings.TrimSpace(b.String())
+}
+
+// plain reports whether sanitize would return s unchanged: at most
+// maxValue bytes of printable ASCII (0x20-0x7e), not starting or ending
+// with a space (the only white space TrimSpace finds there).
+func plain(s string) bool {
+	if len(s) > maxValue {
+		return false
+	}
+	if s == "" {
+		return true
+	}
+	if s[0] == ' ' || s[len(s)-1] == ' ' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e {
+			return false
+		}
+	}
+	return true
 }

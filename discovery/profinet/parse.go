@@ -342,31 +342,37 @@ func ParseRPC(b []byte) (RPCHeader, []byte, error) {
 	}
 	h.PacketType, h.Flags1 = b[1], b[2]
 	h.LittleEndian = b[4]&0x10 != 0
-	var u16 func([]byte) uint16
-	var u32 func([]byte) uint32
-	if h.LittleEndian {
-		u16, u32 = binary.LittleEndian.Uint16, binary.LittleEndian.Uint32
+	le := h.LittleEndian
+	h.Object, h.Interface, h.Activity = rpcUUID(b[8:24], le), rpcUUID(b[24:40], le), rpcUUID(b[40:56], le)
+	if le {
+		h.SeqNum = binary.LittleEndian.Uint32(b[64:])
+		h.Opnum = binary.LittleEndian.Uint16(b[68:])
+		h.BodyLen = binary.LittleEndian.Uint16(b[74:])
+		h.FragNum = binary.LittleEndian.Uint16(b[76:])
 	} else {
-		u16, u32 = binary.BigEndian.Uint16, binary.BigEndian.Uint32
+		h.SeqNum = binary.BigEndian.Uint32(b[64:])
+		h.Opnum = binary.BigEndian.Uint16(b[68:])
+		h.BodyLen = binary.BigEndian.Uint16(b[74:])
+		h.FragNum = binary.BigEndian.Uint16(b[76:])
 	}
-	uuid := func(p []byte) UUID {
-		var u UUID
-		binary.BigEndian.PutUint32(u[0:], u32(p[0:]))
-		binary.BigEndian.PutUint16(u[4:], u16(p[4:]))
-		binary.BigEndian.PutUint16(u[6:], u16(p[6:]))
-		copy(u[8:], p[8:16])
-		return u
-	}
-	h.Object, h.Interface, h.Activity = uuid(b[8:]), uuid(b[24:]), uuid(b[40:])
-	h.SeqNum = u32(b[64:])
-	h.Opnum = u16(b[68:])
-	h.BodyLen = u16(b[74:])
-	h.FragNum = u16(b[76:])
 	body := b[RPCHeaderLen:]
 	if int(h.BodyLen) < len(body) {
 		body = body[:h.BodyLen]
 	}
 	return h, body, nil
+}
+
+// rpcUUID reads a UUID as the header's byte order encodes it (the first
+// three fields swapped when little-endian) into its canonical big-endian form.
+func rpcUUID(p []byte, le bool) UUID {
+	var u UUID
+	copy(u[:], p[:16])
+	if le {
+		u[0], u[1], u[2], u[3] = p[3], p[2], p[1], p[0]
+		u[4], u[5] = p[5], p[4]
+		u[6], u[7] = p[7], p[6]
+	}
+	return u
 }
 
 // Opnum is a PNIO RPC operation.
@@ -411,35 +417,44 @@ type ARBlockReq struct {
 // ParseConnectRequest finds the ARBlockReq in a Connect request body (NDR
 // array header of 20 bytes, then big-endian PNIO blocks).
 func ParseConnectRequest(body []byte) (ARBlockReq, error) {
+	ar, name, err := parseConnectRequest(body)
+	if err == nil {
+		ar.StationName = string(name)
+	}
+	return ar, err
+}
+
+// parseConnectRequest is ParseConnectRequest with the station name left
+// in body (StationName unset), for the dissector to copy only when new.
+func parseConnectRequest(body []byte) (ARBlockReq, []byte, error) {
 	var ar ARBlockReq
 	if len(body) < 20 {
-		return ar, fmt.Errorf("profinet: connect request: %w", ErrShort)
+		return ar, nil, fmt.Errorf("profinet: connect request: %w", ErrShort)
 	}
 	p := body[20:]
 	for len(p) >= 6 {
 		typ := binary.BigEndian.Uint16(p)
 		l := int(binary.BigEndian.Uint16(p[2:])) // counts from the version bytes
 		if l < 2 || 4+l > len(p) {
-			return ar, fmt.Errorf("profinet: connect request block 0x%04x length %d: %w", typ, l, ErrMalformed)
+			return ar, nil, fmt.Errorf("profinet: connect request block 0x%04x length %d: %w", typ, l, ErrMalformed)
 		}
 		blk := p[6 : 4+l]
 		if typ == 0x0101 {
 			if len(blk) < 52 {
-				return ar, fmt.Errorf("profinet: ARBlockReq: %w", ErrMalformed)
+				return ar, nil, fmt.Errorf("profinet: ARBlockReq: %w", ErrMalformed)
 			}
 			ar.ARType = binary.BigEndian.Uint16(blk)
 			copy(ar.InitiatorMAC[:], blk[20:26])
 			copy(ar.InitiatorObject[:], blk[26:42])
 			n := int(binary.BigEndian.Uint16(blk[50:]))
 			if 52+n > len(blk) {
-				return ar, fmt.Errorf("profinet: ARBlockReq station name length %d: %w", n, ErrMalformed)
+				return ar, nil, fmt.Errorf("profinet: ARBlockReq station name length %d: %w", n, ErrMalformed)
 			}
-			ar.StationName = string(blk[52 : 52+n])
-			return ar, nil
+			return ar, blk[52 : 52+n], nil
 		}
 		p = p[4+l:]
 	}
-	return ar, fmt.Errorf("profinet: connect request without ARBlockReq: %w", ErrMalformed)
+	return ar, nil, fmt.Errorf("profinet: connect request without ARBlockReq: %w", ErrMalformed)
 }
 
 // ControlCommand is the ControlCommand bit field of an IODControlReq /
