@@ -1,0 +1,244 @@
+//go:build linux
+
+package main
+
+// The sender must put on the wire exactly the frames it loaded, in order.
+// The test makes a network namespace of its own with a veth pair (no
+// address, no route, IPv6 off), runs this test binary inside it in helper
+// mode, which opens a gopacket afpacket reader (an implementation
+// independent of blast's) on one end, sends with Send on the other, and
+// compares every frame received with the one loaded. Needs root and ip
+// (iproute2); skips otherwise.
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gopacket/gopacket/afpacket"
+
+	"github.com/otzone/otzone/internal/testutil"
+)
+
+const (
+	helperEnv = "BLAST_TEST_HELPER"
+	txPort    = "otzbt0"
+	rxPort    = "otzbt1"
+)
+
+func TestMain(m *testing.M) {
+	if os.Getenv(helperEnv) == "1" {
+		os.Exit(helperMain())
+	}
+	os.Exit(m.Run())
+}
+
+// helperReport is what the helper found, as JSON on stdout.
+type helperReport struct {
+	Loaded    int     `json:"loaded"`
+	Sent      uint64  `json:"sent"`
+	TxPackets uint64  `json:"tx_packets"`
+	Received  int     `json:"received"`
+	Elapsed   float64 `json:"elapsed"`
+	Mismatch  string  `json:"mismatch,omitempty"`
+	Err       string  `json:"err,omitempty"`
+}
+
+func helperMain() int {
+	var rep helperReport
+	defer func() {
+		json.NewEncoder(os.Stdout).Encode(&rep)
+	}()
+	fail := func(err error) int { rep.Err = err.Error(); return 0 }
+	count, _ := strconv.Atoi(os.Getenv("BLAST_COUNT"))
+	rate, _ := strconv.ParseFloat(os.Getenv("BLAST_PPS"), 64)
+	fr, _, err := Load(os.Getenv("BLAST_FILE"), 0)
+	if err != nil {
+		return fail(err)
+	}
+	rep.Loaded = fr.Len()
+	want := count
+	if want == 0 {
+		want = fr.Len()
+	}
+	tp, err := afpacket.NewTPacket(afpacket.OptInterface(rxPort), afpacket.OptTPacketVersion(afpacket.TPacketVersion3),
+		afpacket.OptBlockSize(1<<20), afpacket.OptNumBlocks(64), afpacket.OptFrameSize(2048),
+		afpacket.OptBlockTimeout(10*time.Millisecond), afpacket.OptPollTimeout(50*time.Millisecond), afpacket.OptAddVLANHeader(true))
+	if err != nil {
+		return fail(err)
+	}
+	defer tp.Close()
+	var got [][]byte
+	var stop atomic.Bool
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for !stop.Load() {
+			d, _, err := tp.ReadPacketData()
+			if err != nil {
+				continue // timeout
+			}
+			got = append(got, d)
+		}
+	}()
+	res, err := Send(txPort, fr, SendOptions{Count: count, Rate: rate, Mmsg: os.Getenv("BLAST_MMSG") == "1", Batch: 64})
+	if err != nil {
+		stop.Store(true)
+		<-done
+		return fail(err)
+	}
+	rep.Sent, rep.TxPackets, rep.Elapsed = res.Sent, res.TxPackets, res.Elapsed.Seconds()
+	// Let the reader drain the ring (a block retires after 10 ms), and a
+	// little longer so any extra frame would be seen too.
+	time.Sleep(300 * time.Millisecond)
+	stop.Store(true)
+	<-done
+	rep.Received = len(got)
+	for i, d := range got {
+		if i >= want {
+			rep.Mismatch = fmt.Sprintf("frame %d received, only %d sent: % x", i+1, want, d[:min(len(d), 32)])
+			break
+		}
+		if w := fr.At(i % fr.Len()); !bytes.Equal(d, w) {
+			rep.Mismatch = fmt.Sprintf("frame %d (loaded frame %d): got %d bytes % x..., want %d bytes % x...",
+				i+1, i%fr.Len()+1, len(d), d[:min(len(d), 24)], len(w), w[:min(len(w), 24)])
+			break
+		}
+	}
+	return 0
+}
+
+func runCmd(t *testing.T, name string, args ...string) string {
+	t.Helper()
+	out, err := exec.Command(name, args...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+func newNetns(t *testing.T) string {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("not root: the sender test needs a network namespace and AF_PACKET")
+	}
+	if _, err := exec.LookPath("ip"); err != nil {
+		t.Skip("ip (iproute2) not installed: the sender test needs it")
+	}
+	ns := fmt.Sprintf("otzblast-t%d", os.Getpid())
+	if out, err := exec.Command("ip", "netns", "add", ns).CombinedOutput(); err != nil {
+		t.Skipf("cannot create a network namespace (%v: %s)", err, bytes.TrimSpace(out))
+	}
+	t.Cleanup(func() {
+		if out, err := exec.Command("ip", "netns", "del", ns).CombinedOutput(); err != nil {
+			t.Errorf("removing namespace %s: %v %s", ns, err, out)
+		}
+	})
+	in := func(args ...string) { runCmd(t, "ip", append([]string{"netns", "exec", ns}, args...)...) }
+	in("sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1")
+	in("sysctl", "-q", "-w", "net.ipv6.conf.default.disable_ipv6=1")
+	in("ip", "link", "add", txPort, "mtu", "9000", "type", "veth", "peer", "name", rxPort, "mtu", "9000")
+	in("ip", "link", "set", txPort, "up")
+	in("ip", "link", "set", rxPort, "up")
+	return ns
+}
+
+func TestSendsExactlyWhatItLoaded(t *testing.T) {
+	ns := newNetns(t)
+	files := []string{filepath.Join(testutil.RepoRoot(), "testdata", "demo", "plant.pcapng")}
+	if dir := testutil.SharedDir(t); dir != "" {
+		for _, rel := range []string{"modbus/modbus_example.pcap", "enip/enip_cip_example.pcap", "s7comm/s7ident.pcap"} {
+			if p := filepath.Join(dir, "pcaps", rel); fileExists(p) {
+				files = append(files, p)
+			}
+		}
+	}
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, file := range files {
+		for _, tc := range []struct {
+			name  string
+			mmsg  bool
+			twice bool    // send every frame twice (going round)
+			pps   float64 // paced
+		}{
+			{name: "ring"},
+			{name: "mmsg", mmsg: true},
+			{name: "ring-twice", twice: true},
+			{name: "mmsg-paced", mmsg: true, pps: 20000},
+			{name: "ring-paced", pps: 20000},
+		} {
+			t.Run(filepath.Base(file)+"/"+tc.name, func(t *testing.T) {
+				fr, _, err := Load(file, 0)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := fr.Len()
+				count := 0
+				if tc.twice {
+					count = 2 * fr.Len()
+					want = count
+				}
+				cmd := exec.Command("ip", "netns", "exec", ns, self, "-test.run=^$")
+				cmd.Env = append(os.Environ(), helperEnv+"=1", "BLAST_FILE="+file, "BLAST_COUNT="+strconv.Itoa(count),
+					"BLAST_PPS="+strconv.FormatFloat(tc.pps, 'f', -1, 64), "BLAST_MMSG="+map[bool]string{true: "1"}[tc.mmsg])
+				var stderr bytes.Buffer
+				cmd.Stderr = &stderr
+				out, err := cmd.Output()
+				if err != nil {
+					t.Fatalf("helper: %v\n%s", err, &stderr)
+				}
+				var rep helperReport
+				if err := json.Unmarshal(out, &rep); err != nil {
+					t.Fatalf("helper output %q: %v\n%s", out, err, &stderr)
+				}
+				if rep.Err != "" {
+					t.Fatalf("helper: %s", rep.Err)
+				}
+				if rep.Loaded != fr.Len() {
+					t.Errorf("helper loaded %d frames, Load here %d", rep.Loaded, fr.Len())
+				}
+				if rep.Sent != uint64(want) || rep.TxPackets != uint64(want) {
+					t.Errorf("sent %d, interface tx_packets %d, want %d", rep.Sent, rep.TxPackets, want)
+				}
+				if rep.Received != want {
+					t.Errorf("received %d frames, want %d", rep.Received, want)
+				}
+				if rep.Mismatch != "" {
+					t.Error(rep.Mismatch)
+				}
+				// Pacing may be late on a busy machine, never early: frame
+				// i leaves no sooner than i/pps after the first.
+				if tc.pps > 0 {
+					if min := float64(want-1) / tc.pps * 0.95; rep.Elapsed < min {
+						t.Errorf("%d frames at %.0f/s took %.4f s, want at least %.4f s", want, tc.pps, rep.Elapsed, min)
+					}
+				}
+			})
+		}
+	}
+}
+
+func TestRefusesInterfacesOutsideATestNamespace(t *testing.T) {
+	// In the test's own namespace (the initial one, or whatever the runner
+	// uses, but not one made by ip netns add), nothing may be sent.
+	if err := CheckTestInterface("lo"); err == nil {
+		t.Fatal("CheckTestInterface(lo) accepted the loopback interface of the test's namespace")
+	}
+	fr := &Frames{buf: make([]byte, 60), off: []int{0, 60}, max: 60}
+	if _, err := Send("lo", fr, SendOptions{}); err == nil {
+		t.Fatal("Send on lo did not fail")
+	}
+}
+
+func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
