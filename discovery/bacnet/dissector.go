@@ -225,8 +225,8 @@ func (d *Dissector) Datagram(data []byte, pkt *discovery.PacketInfo, emit discov
 
 // replay handles a datagram whose headers match e.
 func (d *Dissector) replay(e *memoEntry, data []byte, pkt *discovery.PacketInfo, emit discovery.Emit) {
-	for i := range e.nops {
-		op := &e.ops[i]
+	if e.nops != 0 {
+		op := &e.op
 		client, server := e.src, e.dst
 		if op.link {
 			client, server = pkt.Src, receiver(pkt.Dst)
@@ -239,7 +239,7 @@ func (d *Dissector) replay(e *memoEntry, data []byte, pkt *discovery.PacketInfo,
 	if e.action == actNone {
 		return
 	}
-	tail := data[e.hdr:]
+	tail := data[int(e.hdr):]
 	if e.tailGen == d.gen && e.tailOK && bytes.Equal(e.tail, tail) {
 		return // the same I-Am or ack again: nothing it says is new
 	}
@@ -286,9 +286,8 @@ func (d *Dissector) datagram(data []byte, pkt *discovery.PacketInfo, emit discov
 		}
 	}
 	if !bv.Function.HasNPDU() {
-		if e := d.rec; e != nil && e.hdr == 0 {
-			e.hdr, e.ok = 4, true
-			e.setMsg(&m)
+		if e := d.rec; e != nil {
+			e.setHeader(&m, 4)
 		}
 		return nil
 	}
@@ -419,9 +418,8 @@ func (d *Dissector) npdu(m *msg, b []byte) error {
 		if n.MessageType == 0x01 { // I-Am-Router-To-Network
 			d.attr(m, m.src, "bacnet.router", "true", 0.9)
 		}
-		if e := d.rec; e != nil && e.hdr == 0 {
-			e.hdr, e.ok = len(m.data)-len(n.APDU), true
-			e.setMsg(m)
+		if e := d.rec; e != nil {
+			e.setHeader(m, len(m.data)-len(n.APDU))
 		}
 		return nil
 	}

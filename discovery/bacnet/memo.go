@@ -1,7 +1,6 @@
 package bacnet
 
 import (
-	"bytes"
 	"encoding/binary"
 
 	"github.com/otzone/otzone/discovery"
@@ -13,29 +12,35 @@ const memoSize = 4
 
 // flowMemo is a BACnet/IP flow's memory of the headers of its last few
 // distinct datagrams (both directions), kept in discovery.Flow.State:
-// bounded per flow, never by packets.
+// bounded per flow (~1.4 KB), never by packets. The entries are inline so
+// that a lookup follows one pointer from the flow.
 type flowMemo struct {
-	e    []memoEntry // up to memoSize
-	next uint8
+	n    uint8 // entries in use
+	next uint8 // the entry to replace next when full
+	last uint8 // the entry found or stored last
+	e    [memoSize]memoEntry
 }
 
 // memoEntry is one datagram's headers and what handling them gave that
 // does not depend on the de-duplication state: the operations, and where
-// the service data starts and what reads it.
+// the service data starts and what reads it. The fields every lookup
+// compares come first, the headers inline, so that a lookup touches few
+// cache lines.
 type memoEntry struct {
-	ok       bool // the headers were parsed to the end and nothing blocks replay
 	gen      uint32
-	pktSrc   discovery.Endpoint // the packet's addresses, as compared
-	pktDst   discovery.Endpoint
 	sport    uint16
 	dport    uint16
-	hdr      int // length of the headers (shape)
-	invoke   int // offset of the invoke id (not compared), 0 = none
-	shape    []byte
+	hdr      int8  // length of the headers (shape), 0 = unused, -1 = cannot replay
+	invoke   uint8 // offset of the invoke id (not compared), 0 = none
 	action   uint8 // actNone, actIAm, actAck
 	svc      uint8 // the ack's service
 	nops     uint8
-	ops      [2]memoOp
+	ok       bool // the headers were parsed to the end
+	tailOK   bool
+	shape    [maxShape]byte
+	pktSrc   discovery.Endpoint // the packet's addresses, as compared
+	pktDst   discovery.Endpoint
+	op       memoOp             // the operation, when nops is 1
 	src, dst discovery.Endpoint // the message's endpoints (msg.src, msg.dst)
 	srcSub   uint32
 	dstSub   uint32
@@ -44,22 +49,13 @@ type memoEntry struct {
 	dstUnicast bool
 	// tail is the service data (I-Am, ack) last handled under this entry
 	// and generation tailGen, when tailOK.
-	tail    []byte
 	tailGen uint32
-	tailOK  bool
+	tail    []byte
 }
 
-// maxTail bounds the service data a memo entry keeps.
-const maxTail = 64
-
-// setTail remembers the service data just handled; ok is false when the
-// de-duplication state was cleared meanwhile.
-func (e *memoEntry) setTail(tail []byte, gen uint32, ok bool) {
-	e.tailOK = ok && len(tail) <= maxTail
-	if e.tailOK {
-		e.tail, e.tailGen = append(e.tail[:0], tail...), gen
-	}
-}
+// maxShape bounds the headers a memo entry keeps (BVLC 4-10, NPDU 2-25,
+// APDU 2-6 octets); datagrams with longer ones are always parsed.
+const maxShape = 48
 
 const (
 	actNone = iota
@@ -90,7 +86,7 @@ func (e *memoEntry) setMsg(m *msg) {
 func (e *memoEntry) addOp(m *msg, client, server discovery.Endpoint, code int, name string, class discovery.OpClass) {
 	var link bool
 	switch {
-	case m.transport != "udp" || m.dstPort != m.pkt.DstPort || int(e.nops) == len(e.ops) || int(int32(code)) != code:
+	case m.transport != "udp" || m.dstPort != m.pkt.DstPort || e.nops != 0 || int(int32(code)) != code:
 		e.hdr = -1
 		return
 	case client == m.src && server == m.dst:
@@ -100,8 +96,8 @@ func (e *memoEntry) addOp(m *msg, client, server discovery.Endpoint, code int, n
 		e.hdr = -1
 		return
 	}
-	e.ops[e.nops] = memoOp{link: link, code: int32(code), name: name, class: class}
-	e.nops++
+	e.op = memoOp{link: link, code: int32(code), name: name, class: class}
+	e.nops = 1
 }
 
 // record notes the headers of an APDU the message carries.
@@ -111,17 +107,23 @@ func (d *Dissector) record(m *msg, n NPDU, a APDU) {
 		return
 	}
 	apdu := len(m.data) - len(n.APDU)
+	hdr := 0
+	if a.Data == nil {
+		hdr = apdu + 3 // simple ack: type, invoke id, service
+	} else {
+		hdr = len(m.data) - len(a.Data)
+	}
+	if hdr > maxShape {
+		e.hdr = -1
+		return
+	}
+	e.hdr = int8(hdr)
 	switch a.Type {
 	case PDUConfirmedRequest:
-		e.invoke = apdu + 2
+		e.invoke = uint8(apdu + 2)
 	case PDUUnconfirmedRequest:
 	default:
-		e.invoke = apdu + 1
-	}
-	if a.Data == nil {
-		e.hdr = apdu + 3 // simple ack: type, invoke id, service
-	} else {
-		e.hdr = len(m.data) - len(a.Data)
+		e.invoke = uint8(apdu + 1)
 	}
 	switch {
 	case a.Type == PDUUnconfirmedRequest && UnconfirmedService(a.Service) == SvcIAm:
@@ -133,29 +135,46 @@ func (d *Dissector) record(m *msg, n NPDU, a APDU) {
 	e.setMsg(m)
 }
 
+// setHeader notes headers of hdr octets with nothing after them that
+// a replay reads (BVLC functions without NPDU, network messages).
+func (e *memoEntry) setHeader(m *msg, hdr int) {
+	if e.hdr != 0 {
+		return
+	}
+	if hdr > maxShape {
+		e.hdr = -1
+		return
+	}
+	e.hdr, e.ok = int8(hdr), true
+	e.setMsg(m)
+}
+
 // find returns the entry whose headers data repeats, as sent in pkt under
-// generation gen, or nil.
+// generation gen, or nil; the entry found last is tried first.
 func (f *flowMemo) find(data []byte, pkt *discovery.PacketInfo, gen uint32) *memoEntry {
 	if len(data) < 4 || binary.BigEndian.Uint16(data[2:4]) < 4 {
 		return nil // ParseBVLC refuses these: no shape to match
 	}
-	for i := range f.e {
+	n := int(f.n)
+	for j := range n {
+		i := (int(f.last) + j) % n
 		e := &f.e[i]
-		h := e.hdr
+		h := int(e.hdr)
 		if e.gen != gen || len(data) < h || e.sport != pkt.SrcPort || e.dport != pkt.DstPort ||
 			data[0] != e.shape[0] || data[1] != e.shape[1] {
 			continue
 		}
-		if k := e.invoke; k > 0 {
-			if !bytes.Equal(e.shape[4:k], data[4:k]) || !bytes.Equal(e.shape[k+1:h], data[k+1:h]) {
+		if k := int(e.invoke); k > 0 {
+			if string(e.shape[4:k]) != string(data[4:k]) || string(e.shape[k+1:h]) != string(data[k+1:h]) {
 				continue
 			}
-		} else if !bytes.Equal(e.shape[4:h], data[4:h]) {
+		} else if string(e.shape[4:h]) != string(data[4:h]) {
 			continue
 		}
 		if e.pktSrc != pkt.Src || e.pktDst != pkt.Dst {
 			continue
 		}
+		f.last = uint8(i)
 		return e
 	}
 	return nil
@@ -164,21 +183,36 @@ func (f *flowMemo) find(data []byte, pkt *discovery.PacketInfo, gen uint32) *mem
 // store keeps a copy of the completed entry s for data as sent in pkt,
 // replacing the oldest when the memo is full.
 func (f *flowMemo) store(s *memoEntry, data []byte, pkt *discovery.PacketInfo, gen uint32) {
-	if s.hdr < 4 || s.hdr > len(data) {
+	h := int(s.hdr)
+	if h < 4 || h > len(data) {
 		return
 	}
 	var e *memoEntry
-	if len(f.e) < memoSize {
-		f.e = append(f.e, memoEntry{})
-		e = &f.e[len(f.e)-1]
+	if f.n < memoSize {
+		f.last = f.n
+		e = &f.e[f.n]
+		f.n++
 	} else {
-		e = &f.e[f.next%memoSize]
+		f.last = f.next % memoSize
+		e = &f.e[f.last]
 		f.next++
 	}
-	shape, tail := e.shape, e.tail
+	tail := e.tail
 	*e = *s
-	e.shape = append(shape[:0], data[:s.hdr]...)
+	copy(e.shape[:], data[:h])
 	e.gen, e.pktSrc, e.pktDst, e.sport, e.dport = gen, pkt.Src, pkt.Dst, pkt.SrcPort, pkt.DstPort
 	e.tail = tail
-	e.setTail(data[s.hdr:], gen, e.action != actNone)
+	e.setTail(data[h:], gen, e.action != actNone)
+}
+
+// maxTail bounds the service data a memo entry keeps.
+const maxTail = 64
+
+// setTail remembers the service data just handled; ok is false when the
+// de-duplication state was cleared meanwhile.
+func (e *memoEntry) setTail(tail []byte, gen uint32, ok bool) {
+	e.tailOK = ok && len(tail) <= maxTail
+	if e.tailOK {
+		e.tail, e.tailGen = append(e.tail[:0], tail...), gen
+	}
 }
