@@ -42,9 +42,29 @@ var crcTable = func() [256]uint16 {
 	return t
 }()
 
+// crcTables[k][i] is the register after byte i and k zero bytes
+// (crcTables[0] is crcTable): a 16-bit reflected CRC is linear, so four
+// bytes are folded in with four independent lookups (slicing-by-4).
+var crcTables = func() [4][256]uint16 {
+	var t [4][256]uint16
+	t[0] = crcTable
+	for k := 1; k < 4; k++ {
+		for i := range 256 {
+			c := t[k-1][i]
+			t[k][i] = c>>8 ^ crcTable[byte(c)]
+		}
+	}
+	return t
+}()
+
 // CRC computes the DNP3 CRC of b.
 func CRC(b []byte) uint16 {
 	var c uint16
+	for len(b) >= 4 {
+		x := c ^ uint16(b[0]) ^ uint16(b[1])<<8
+		c = crcTables[3][byte(x)] ^ crcTables[2][x>>8] ^ crcTables[1][b[2]] ^ crcTables[0][b[3]]
+		b = b[4:]
+	}
 	for _, v := range b {
 		c = c>>8 ^ crcTable[byte(c)^v]
 	}
