@@ -58,7 +58,7 @@ type Stats struct {
 	// was stuck (no free buffer for appDropWait).
 	AppDrops       uint64
 	Malformed      uint64
-	Assets         int // in the database after the last commit
+	Assets         int // in the database after the last commit (counted after the final commit, and after the others only when Progress is set)
 	Communications int
 	Commits        int
 	PcapFiles      int   // files written (including the open one)
@@ -309,6 +309,7 @@ func Run(ctx context.Context, st *store.Store, cfg Config) (sum Summary, err err
 	type commitJob struct {
 		rows     *inventory.Rows
 		progress []*store.Progress
+		final    bool
 	}
 	type commitResult struct {
 		err          error
@@ -333,10 +334,15 @@ func Run(ctx context.Context, st *store.Store, cfg Config) (sum Summary, err err
 					break
 				}
 			}
-			if res.err == nil {
-				inv, err := st.Inventory(context.WithoutCancel(ctx), inventory.BuildOptions{Now: cfg.Now(), NoOUI: true})
-				if err == nil {
-					res.assets, res.comm, res.counted = len(inv.Assets), len(inv.Communications), true
+			// The asset and communication counts are for the status line
+			// and the summary: after the final commit, and after the others
+			// only when someone shows them. LoadForCounts reads just what
+			// decides the merge (as `otzone ingest` does for its summary),
+			// not the whole inventory.
+			if res.err == nil && (j.final || cfg.Progress != nil) {
+				if rows, err := st.LoadForCounts(context.WithoutCancel(ctx)); err == nil {
+					res.assets, res.comm = inventory.Count(rows)
+					res.counted = true
 				}
 			}
 			results <- res
@@ -346,7 +352,7 @@ func Run(ctx context.Context, st *store.Store, cfg Config) (sum Summary, err err
 	startCommit := func(complete bool) {
 		eng.Flush()
 		s := stats()
-		j := commitJob{rows: builder.Drain()}
+		j := commitJob{rows: builder.Drain(), final: complete}
 		for i := range readers {
 			src := srcs[i]
 			src.Packets, src.Bytes = per[i].Packets, per[i].Bytes

@@ -173,7 +173,9 @@ func runCapture(ctx context.Context, opts *CaptureOptions) error {
 		line = &statusLine{w: opts.IO.ErrOut}
 		cfg.Progress = line.update
 	}
+	stopProfile := startCPUProfile()
 	sum, runErr := live.Run(ctx, st, cfg)
+	stopProfile()
 	line.clear()
 	if runErr != nil && sum.Commits == 0 && sum.Packets == 0 {
 		if errors.Is(runErr, live.ErrPermission) {
