@@ -156,9 +156,13 @@ func (f *flowMemo) find(data []byte, pkt *discovery.PacketInfo, gen uint32) *mem
 		return nil // ParseBVLC refuses these: no shape to match
 	}
 	n := int(f.n)
-	for j := range n {
-		i := (int(f.last) + j) % n
+	i := int(f.last)
+	for range n {
+		if i >= n {
+			i = 0
+		}
 		e := &f.e[i]
+		i++
 		h := int(e.hdr)
 		if e.gen != gen || len(data) < h || e.sport != pkt.SrcPort || e.dport != pkt.DstPort ||
 			data[0] != e.shape[0] || data[1] != e.shape[1] {
@@ -174,7 +178,7 @@ func (f *flowMemo) find(data []byte, pkt *discovery.PacketInfo, gen uint32) *mem
 		if e.pktSrc != pkt.Src || e.pktDst != pkt.Dst {
 			continue
 		}
-		f.last = uint8(i)
+		f.last = uint8(i - 1)
 		return e
 	}
 	return nil
