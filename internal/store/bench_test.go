@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/netip"
+	"os"
 	"path/filepath"
 	"syscall"
 	"testing"
@@ -102,4 +103,86 @@ func cpuTime() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkCommitCorpus commits the facts of an ingested database
+// (OTZONE_BENCH_DB, e.g. after `otzone --db /tmp/s.db ingest
+// bench/out/corpus-200.pcap`) into a fresh database as three deltas, the
+// way ingest commits that corpus: the store's share of its ingest.
+func BenchmarkCommitCorpus(b *testing.B) {
+	path := os.Getenv("OTZONE_BENCH_DB")
+	if path == "" {
+		b.Skip("OTZONE_BENCH_DB not set")
+	}
+	src, err := OpenReadOnly(context.Background(), path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	all, err := src.Load(context.Background())
+	src.Close()
+	if err != nil {
+		b.Fatal(err)
+	}
+	const parts = 3
+	deltas := make([]*inventory.Rows, parts)
+	for p := range deltas {
+		cut := func(n int) (int, int) { return n * p / parts, n * (p + 1) / parts }
+		d := &inventory.Rows{}
+		i, j := cut(len(all.Hosts))
+		d.Hosts = all.Hosts[i:j]
+		i, j = cut(len(all.Attributes))
+		d.Attributes = all.Attributes[i:j]
+		i, j = cut(len(all.Services))
+		d.Services = all.Services[i:j]
+		i, j = cut(len(all.Communications))
+		d.Communications = all.Communications[i:j]
+		i, j = cut(len(all.Operations))
+		d.Operations = all.Operations[i:j]
+		i, j = cut(len(all.CommAttributes))
+		d.CommAttributes = all.CommAttributes[i:j]
+		deltas[p] = d
+	}
+	b.ReportMetric(float64(all.Len()), "rows/op")
+	var cpu time.Duration
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		st, err := Open(context.Background(), filepath.Join(b.TempDir(), fmt.Sprint(i, ".db")))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		cpu0 := cpuTime()
+		for _, d := range deltas {
+			if err := st.Commit(context.Background(), 0, d, nil); err != nil {
+				b.Fatal(err)
+			}
+		}
+		cpu += cpuTime() - cpu0
+		b.StopTimer()
+		st.Close()
+		b.StartTimer()
+	}
+	b.ReportMetric(cpu.Seconds()/float64(b.N), "cpu-s/op")
+}
+
+// BenchmarkLoadForCounts reads the summary's rows of an ingested database
+// (OTZONE_BENCH_DB, see BenchmarkCommitCorpus), as ingest does after its
+// last commit.
+func BenchmarkLoadForCounts(b *testing.B) {
+	path := os.Getenv("OTZONE_BENCH_DB")
+	if path == "" {
+		b.Skip("OTZONE_BENCH_DB not set")
+	}
+	st, err := OpenReadOnly(context.Background(), path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	cpu0 := cpuTime()
+	for i := 0; i < b.N; i++ {
+		if _, err := st.LoadForCounts(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric((cpuTime()-cpu0).Seconds()/float64(b.N), "cpu-s/op")
 }

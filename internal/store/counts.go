@@ -60,7 +60,12 @@ func (s *Store) LoadForCounts(ctx context.Context) (*inventory.Rows, error) {
 		return nil, fmt.Errorf("store: load counts: %w", err)
 	}
 	defer c.exec("ROLLBACK")
-	l := countLoader{c: c, buf: make([]byte, 256<<10), out: &inventory.Rows{},
+	filter := func(key string) (bool, error) {
+		var ok bool
+		err := s.db.QueryRowContext(ctx, `SELECT `+strings.ReplaceAll(attrFilterSQL, "key", "?1"), key).Scan(&ok)
+		return ok, err
+	}
+	l := countLoader{c: c, filter: filter, buf: make([]byte, 256<<10), out: &inventory.Rows{},
 		eps: map[string]*epEntry{}, hostEps: map[string]*epEntry{}, ipEps: map[string]*epEntry{}, strs: map[string]string{}}
 	if err := l.load(); err != nil {
 		return nil, fmt.Errorf("store: load counts %w", err)
@@ -72,6 +77,7 @@ func (s *Store) LoadForCounts(ctx context.Context) (*inventory.Rows, error) {
 type epEntry struct {
 	e            discovery.Endpoint
 	mac, ip, sub string
+	key          string // the columns' encoding, eps' key
 }
 
 // epSite is an (endpoint, site) of the endpoints' union.
@@ -96,18 +102,24 @@ func cmpEpSite(a, b epSite) int {
 }
 
 type countLoader struct {
-	c   *rawConn
-	buf []byte
-	out *inventory.Rows
+	c *rawConn
+	// filter is SQLite's verdict of attrFilterSQL for a key.
+	filter func(key string) (bool, error)
+	buf    []byte
+	out    *inventory.Rows
 	// Endpoint strings repeat (an asset has many rows): each parsed once,
 	// found by the encoding of its columns (mac, ip, sub; mac, ip for
 	// hosts; ip for operations).
 	eps, hostEps, ipEps map[string]*epEntry
+	last                *epEntry // ep's last result
 	// Sites, protocols and transports repeat on every row: one string each.
 	strs map[string]string
 }
 
 func (l *countLoader) str(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
 	if s, ok := l.strs[string(b)]; ok {
 		return s
 	}
@@ -119,13 +131,22 @@ func (l *countLoader) str(b []byte) string {
 // ep reads the next three columns (mac, ip, sub) as an endpoint.
 func (l *countLoader) ep(r *rowReader) *epEntry {
 	k := r.span(3)
-	if e, ok := l.eps[string(k)]; ok {
+	// Rows in key order repeat their endpoint: compare with the last one
+	// before hashing.
+	if l.last != nil && string(k) == l.last.key {
+		return l.last
+	}
+	e, ok := l.eps[string(k)]
+	if ok {
+		l.last = e
 		return e
 	}
 	kr := rowReader{b: k}
-	e := &epEntry{mac: string(kr.text()), ip: string(kr.text()), sub: string(kr.text())}
+	e = &epEntry{mac: string(kr.text()), ip: string(kr.text()), sub: string(kr.text())}
 	e.e = endpoint(e.mac, e.ip, e.sub)
-	l.eps[string(k)] = e
+	e.key = string(k)
+	l.eps[e.key] = e
+	l.last = e
 	return e
 }
 
@@ -190,25 +211,26 @@ func (l *countLoader) load() error {
 		return err
 	}
 	// One scan of attributes gives both the rows Build reads for the
-	// merge (value not NULL: the filter matched) and the endpoints of the
-	// others. LIKE is case-insensitive for ASCII, as lower() folds only
-	// ASCII: "key LIKE 'device.role'" is "lower(key) = 'device.role'"
-	// without a lower() per row (and no wildcard in the pattern).
+	// merge and the endpoints of the others. The filter is attrFilterSQL,
+	// evaluated here for ASCII keys (countsKey) and by SQLite for the rare
+	// others, after the scan (their rows stay in place meanwhile).
 	//
 	// Every endpoint of an attribute or a service only names an asset: one
 	// key-less service row per (endpoint, site), the two tables' endpoints
 	// deduplicated. net.vlan rows are all loaded whole, and Build may move
 	// them off their IP (a router's VLAN): no endpoint row of their own.
 	var attrEps, svcEps []epSite
-	err = l.query("attributes", `SELECT mac, ip, sub, site, key, CASE WHEN
-			key LIKE '%capabilities' OR key LIKE 'device.role' OR key = 'net.vlan'
-			OR key LIKE '%.netmask' OR key LIKE '%.subnet_mask' OR key LIKE '%.ip' THEN value END
-		FROM attributes`, "tttttT", func(r *rowReader) {
+	var undecided []int // indexes in out.Attributes
+	err = l.query("attributes", `SELECT mac, ip, sub, site, key, value FROM attributes`, "tttttt", func(r *rowReader) {
 		e := l.ep(r)
 		site := l.str(r.text())
 		key := r.text()
-		value, wanted := r.textOrNull()
-		if wanted {
+		value := r.text()
+		wanted, known := countsKey(key)
+		if wanted || !known {
+			if !known {
+				undecided = append(undecided, len(out.Attributes))
+			}
 			out.Attributes = append(out.Attributes, inventory.AttributeRow{Endpoint: e.e, Key: string(key), Value: string(value), Site: site})
 		}
 		if string(key) != "net.vlan" {
@@ -217,6 +239,24 @@ func (l *countLoader) load() error {
 	})
 	if err != nil {
 		return err
+	}
+	if len(undecided) > 0 {
+		drop := map[int]bool{}
+		for _, i := range undecided {
+			ok, err := l.filter(out.Attributes[i].Key)
+			if err != nil {
+				return fmt.Errorf("attributes: %w", err)
+			}
+			drop[i] = !ok
+		}
+		n := 0
+		for i, a := range out.Attributes {
+			if !drop[i] {
+				out.Attributes[n] = a
+				n++
+			}
+		}
+		out.Attributes = out.Attributes[:n]
 	}
 	err = l.query("services", `SELECT mac, ip, sub, site FROM services`, "tttt", func(r *rowReader) {
 		e := l.ep(r)
@@ -302,4 +342,47 @@ func (l *countLoader) load() error {
 			Server: k.ip.e, Site: k.site}, Class: class})
 	}
 	return nil
+}
+
+// attrFilterSQL is the attributes inventory.Build reads for the merge
+// itself (see LoadForCounts). LIKE is case-insensitive for ASCII, as
+// lower() folds only ASCII: "key LIKE 'device.role'" is "lower(key) =
+// 'device.role'" without a lower() per row (and no wildcard in the
+// pattern); the _ of subnet_mask is LIKE's any-one-character.
+const attrFilterSQL = `(key LIKE '%capabilities' OR key LIKE 'device.role' OR key = 'net.vlan'
+	OR key LIKE '%.netmask' OR key LIKE '%.subnet_mask' OR key LIKE '%.ip')`
+
+// countsKey evaluates attrFilterSQL as SQLite does for a key of ASCII
+// characters without NUL, where LIKE compares byte by byte, folds A-Z
+// only, and _ is one byte; known is false for any other key (a NUL ends
+// a text for LIKE, and _ is one UTF-8 character), which SQLite decides.
+func countsKey(key []byte) (wanted, known bool) {
+	for _, c := range key {
+		if c == 0 || c >= 0x80 {
+			return false, false
+		}
+	}
+	if string(key) == "net.vlan" {
+		return true, true
+	}
+	// fold compares key's bytes from at with pat, folding A-Z; '_' in pat
+	// is any byte.
+	fold := func(at int, pat string) bool {
+		if at < 0 || len(key)-at != len(pat) {
+			return false
+		}
+		for i := 0; i < len(pat); i++ {
+			c := key[at+i]
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			if pat[i] != '_' && c != pat[i] {
+				return false
+			}
+		}
+		return true
+	}
+	n := len(key)
+	return fold(n-len("capabilities"), "capabilities") || fold(0, "device.role") || fold(n-len(".netmask"), ".netmask") ||
+		fold(n-len(".subnet_mask"), ".subnet_mask") || fold(n-len(".ip"), ".ip"), true
 }

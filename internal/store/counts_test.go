@@ -2,8 +2,10 @@ package store
 
 import (
 	"context"
+	"math/rand/v2"
 	"net/netip"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -77,5 +79,59 @@ func TestLoadForCountsMergeRows(t *testing.T) {
 	}
 	if d := cmp.Diff([]string{"10.0.0.2 other", "10.0.0.255 discovery"}, ops); d != "" {
 		t.Errorf("operation rows (-want +got):\n%s", d)
+	}
+}
+
+// TestCountsKeyMatchesSQLite: the Go filter agrees with SQLite's LIKE
+// expression (attrFilterSQL) on every key it claims to know, and leaves
+// the keys LIKE reads differently (NUL, non-ASCII) to SQLite.
+func TestCountsKeyMatchesSQLite(t *testing.T) {
+	s, _ := openTemp(t)
+	keys := []string{"", "net.vlan", "NET.VLAN", "net.vlanx", "lldp.system_capabilities", "lldp.enabled_CAPABILITIES", "capabilities",
+		"Capabilitie", "xcapabilitiesx", "device.role", "DEVICE.Role", "device.roles", "xdevice.role", "device_role", "dhcp.subnet_mask",
+		"dhcp.subnetXmask", "dhcp.SUBNET-MASK", ".subnet_mas", "subnet_mask", "x.subnet__mask", "profinet.netmask", "a.NetMask",
+		"netmask", "x.ip", ".IP", "ip", "x.ipx", "x.i", "%.ip", "_.ip", "a\x00.ip", "caf\xc3\xa9.ip", "x.subnet\xc3\xa9mask", "\xff.ip",
+		"[\"x.ip\"]", "x.ip\n", "x.ip ", "\x7f.ip", "x.\x49P"}
+	rng := rand.New(rand.NewPCG(3, 4))
+	const alphabet = "abcdeiklmnoprstvxyACEIPMNKS._%-\\ 0"
+	for i := 0; i < 3000; i++ {
+		suffix := []string{"capabilities", ".netmask", ".subnet_mask", ".ip", "device.role", "net.vlan", ""}[rng.IntN(7)]
+		var b []byte
+		for j := rng.IntN(6); j > 0; j-- {
+			b = append(b, alphabet[rng.IntN(len(alphabet))])
+		}
+		k := append(b, suffix...)
+		for j := range k { // flip case, swap characters
+			switch rng.IntN(12) {
+			case 0:
+				k[j] ^= 0x20
+			case 1:
+				k[j] = alphabet[rng.IntN(len(alphabet))]
+			}
+		}
+		keys = append(keys, string(k))
+	}
+	var matched int
+	for _, k := range keys {
+		var want bool
+		if err := s.db.QueryRow(`SELECT `+strings.ReplaceAll(attrFilterSQL, "key", "?1"), k).Scan(&want); err != nil {
+			t.Fatal(err)
+		}
+		got, known := countsKey([]byte(k))
+		if !known {
+			if strings.IndexFunc(k, func(r rune) bool { return r == 0 || r >= 0x80 }) < 0 {
+				t.Errorf("%q: an ASCII key left undecided", k)
+			}
+			continue
+		}
+		if got != want {
+			t.Errorf("%q: Go filter says %v, SQLite %v", k, got, want)
+		}
+		if want {
+			matched++
+		}
+	}
+	if matched < 100 {
+		t.Fatalf("only %d of %d keys match: the test does not exercise the patterns", matched, len(keys))
 	}
 }

@@ -67,81 +67,100 @@ int ozs_param_count(sqlite3_stmt *st) { return sqlite3_bind_parameter_count(st);
 
 int ozs_release_memory(sqlite3 *db) { return sqlite3_db_release_memory(db); }
 
-int ozs_exec_rows(sqlite3_stmt *st, const char *types, int ncol, const unsigned char *buf, size_t len, const uint32_t *offs, int n, int *done) {
-	const unsigned char *p, *end = buf + len;
-	int r, c, rc;
+// bind_row binds the row at p to st's parameters from first on; it
+// returns the end of the row, or 0 on an error (*rc says which).
+static const unsigned char *bind_row(sqlite3_stmt *st, int first, const char *types, int ncol, const unsigned char *p,
+		const unsigned char *end, int *rc) {
+	int c;
+	for (c = 0; c < ncol; c++) {
+		switch (types[c]) {
+		case 'i': {
+			long long v;
+			if (end - p < 8) goto misuse;
+			memcpy(&v, p, 8);
+			p += 8;
+			*rc = sqlite3_bind_int64(st, first + c, v);
+			break;
+		}
+		case 'd': {
+			double v;
+			if (end - p < 8) goto misuse;
+			memcpy(&v, p, 8);
+			p += 8;
+			*rc = sqlite3_bind_double(st, first + c, v);
+			break;
+		}
+		case 't': {
+			uint32_t l;
+			if (end - p < 4) goto misuse;
+			memcpy(&l, p, 4);
+			p += 4;
+			if ((size_t)(end - p) < l || l > 0x7fffffff) goto misuse;
+			// SQLITE_STATIC: buf outlives the step that reads it; an
+			// empty text still binds as '' (never NULL) through the
+			// non-NULL pointer p.
+			*rc = sqlite3_bind_text(st, first + c, (const char *)p, (int)l, SQLITE_STATIC);
+			p += l;
+			break;
+		}
+		default:
+			goto misuse;
+		}
+		if (*rc != SQLITE_OK) return 0;
+	}
+	return p;
+misuse:
+	*rc = SQLITE_MISUSE;
+	return 0;
+}
+
+// run steps st (a statement without result rows) once and resets it.
+static int run(sqlite3_stmt *st) {
+	int rc = sqlite3_step(st);
+	if (rc != SQLITE_DONE) {
+		sqlite3_reset(st);
+		return rc == SQLITE_ROW ? SQLITE_MISUSE : rc;
+	}
+	return sqlite3_reset(st);
+}
+
+int ozs_exec_rows(sqlite3_stmt *st, sqlite3_stmt *multi, int per, const char *types, int ncol, const unsigned char *buf,
+		size_t len, const uint32_t *offs, int n, int *done) {
+	const unsigned char *end = buf + len;
+	int r = 0, k, rc = SQLITE_OK;
 	*done = 0;
-	for (r = 0; r < n; r++) {
+	// Whole groups of per rows through the multi-row statement, one step
+	// each, the rest one by one.
+	if (multi && per > 1) {
+		for (; n - r >= per; r += per) {
+			for (k = 0; k < per; k++) {
+				if (offs[r + k] >= len) return SQLITE_MISUSE;
+				if (!bind_row(multi, k * ncol + 1, types, ncol, buf + offs[r + k], end, &rc)) return rc;
+			}
+			if ((rc = run(multi)) != SQLITE_OK) return rc;
+			*done = r + per;
+		}
+	}
+	for (; r < n; r++) {
 		if (offs[r] >= len) return SQLITE_MISUSE;
-		p = buf + offs[r];
-		for (c = 0; c < ncol; c++) {
-			switch (types[c]) {
-			case 'i': {
-				long long v;
-				if (end - p < 8) return SQLITE_MISUSE;
-				memcpy(&v, p, 8);
-				p += 8;
-				rc = sqlite3_bind_int64(st, c + 1, v);
-				break;
-			}
-			case 'd': {
-				double v;
-				if (end - p < 8) return SQLITE_MISUSE;
-				memcpy(&v, p, 8);
-				p += 8;
-				rc = sqlite3_bind_double(st, c + 1, v);
-				break;
-			}
-			case 't': {
-				uint32_t l;
-				if (end - p < 4) return SQLITE_MISUSE;
-				memcpy(&l, p, 4);
-				p += 4;
-				if ((size_t)(end - p) < l || l > 0x7fffffff) return SQLITE_MISUSE;
-				// SQLITE_STATIC: buf outlives the step that reads it; an
-				// empty text still binds as '' (never NULL) through the
-				// non-NULL pointer p.
-				rc = sqlite3_bind_text(st, c + 1, (const char *)p, (int)l, SQLITE_STATIC);
-				p += l;
-				break;
-			}
-			default:
-				return SQLITE_MISUSE;
-			}
-			if (rc != SQLITE_OK) return rc;
-		}
-		rc = sqlite3_step(st);
-		if (rc != SQLITE_DONE) {
-			sqlite3_reset(st);
-			return rc == SQLITE_ROW ? SQLITE_MISUSE : rc;
-		}
-		rc = sqlite3_reset(st);
-		if (rc != SQLITE_OK) return rc;
-		(*done)++;
+		if (!bind_row(st, 1, types, ncol, buf + offs[r], end, &rc)) return rc;
+		if ((rc = run(st)) != SQLITE_OK) return rc;
+		*done = r + 1;
 	}
 	return SQLITE_OK;
 }
 
-// rowSize is the room row needs in ozs_query_rows's format.
-static size_t row_size(sqlite3_stmt *st, const char *types, int ncol) {
-	size_t n = 0;
-	int c;
-	for (c = 0; c < ncol; c++) {
-		if (types[c] == 't' || types[c] == 'T') {
-			sqlite3_column_text(st, c); // converts first, so the size is the text's
-			n += 4 + (size_t)sqlite3_column_bytes(st, c);
-		} else {
-			n += 8;
-		}
-	}
-	return n;
-}
+#define MAXCOL 32
 
 int ozs_query_rows(sqlite3_stmt *st, const char *types, int ncol, unsigned char *buf, size_t cap, size_t *used, int *nrows, int *pending) {
 	unsigned char *p = buf;
+	const unsigned char *txt[MAXCOL];
+	uint32_t len[MAXCOL];
+	long long num[MAXCOL];
 	int c, rc;
 	*nrows = 0;
 	*used = 0;
+	if (ncol > MAXCOL) return SQLITE_MISUSE;
 	for (;;) {
 		if (!*pending) {
 			rc = sqlite3_step(st);
@@ -149,28 +168,38 @@ int ozs_query_rows(sqlite3_stmt *st, const char *types, int ncol, unsigned char 
 			if (rc != SQLITE_ROW) return rc;
 		}
 		*pending = 0;
-		size_t need = row_size(st, types, ncol);
+		// Each column read once; the room the row needs.
+		size_t need = 0;
+		for (c = 0; c < ncol; c++) {
+			if (types[c] == 'i') {
+				num[c] = sqlite3_column_int64(st, c);
+				need += 8;
+			} else if (types[c] == 'T' && sqlite3_column_type(st, c) == SQLITE_NULL) {
+				txt[c] = 0;
+				len[c] = 0xffffffff;
+				need += 4;
+			} else {
+				txt[c] = sqlite3_column_text(st, c); // converts first, so the size is the text's
+				len[c] = (uint32_t)sqlite3_column_bytes(st, c);
+				need += 4 + (size_t)len[c];
+			}
+		}
 		if (need > cap - (size_t)(p - buf)) {
 			*pending = 1;
 			*used = (size_t)(p - buf);
 			return *nrows == 0 ? SQLITE_TOOBIG : SQLITE_ROW;
 		}
 		for (c = 0; c < ncol; c++) {
-			if (types[c] == 'T' && sqlite3_column_type(st, c) == SQLITE_NULL) {
-				uint32_t l = 0xffffffff;
-				memcpy(p, &l, 4);
-				p += 4;
-			} else if (types[c] == 't' || types[c] == 'T') {
-				const unsigned char *t = sqlite3_column_text(st, c);
-				uint32_t l = (uint32_t)sqlite3_column_bytes(st, c);
-				memcpy(p, &l, 4);
-				p += 4;
-				if (l) memcpy(p, t, l);
-				p += l;
-			} else {
-				long long v = sqlite3_column_int64(st, c);
-				memcpy(p, &v, 8);
+			if (types[c] == 'i') {
+				memcpy(p, &num[c], 8);
 				p += 8;
+				continue;
+			}
+			memcpy(p, &len[c], 4);
+			p += 4;
+			if (txt[c] && len[c] != 0xffffffff) {
+				memcpy(p, txt[c], len[c]);
+				p += len[c];
 			}
 		}
 		(*nrows)++;

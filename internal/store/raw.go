@@ -32,6 +32,9 @@ type rawConn struct {
 	stmts map[string]*C.sqlite3_stmt
 }
 
+// cstmt is a prepared statement of the raw connection.
+type cstmt = C.sqlite3_stmt
+
 // rawError is a SQLite error of the raw connection.
 type rawError struct {
 	code int
@@ -104,20 +107,26 @@ func (c *rawConn) stmt(sql string) (*C.sqlite3_stmt, error) {
 	return st, nil
 }
 
-// execRows runs st once per row of b. On an error, row is the index of the
-// row that failed.
-func (c *rawConn) execRows(st *C.sqlite3_stmt, types string, b *rowBuf) (row int, err error) {
+// execRows runs the rows of b through st, per rows at a time through
+// multi if it is not nil (st's statement with per rows of arguments). On
+// an error, row is the first row of the statement that failed.
+func (c *rawConn) execRows(st, multi *C.sqlite3_stmt, per int, types string, b *rowBuf) (row int, err error) {
 	if len(b.offs) == 0 {
 		return 0, nil
 	}
 	if n := int(C.ozs_param_count(st)); n != len(types) {
 		return 0, fmt.Errorf("store: statement takes %d arguments, rows have %d columns", n, len(types))
 	}
+	if multi != nil {
+		if n := int(C.ozs_param_count(multi)); n != per*len(types) {
+			return 0, fmt.Errorf("store: statement takes %d arguments, %d rows have %d columns", n, per, per*len(types))
+		}
+	}
 	if uint64(len(b.b)) > math.MaxUint32 {
 		return 0, errors.New("store: more than 4 GiB of rows in one table of one batch")
 	}
 	var done C.int
-	rc := C.ozs_exec_rows(st, (*C.char)(unsafe.Pointer(unsafe.StringData(types))), C.int(len(types)),
+	rc := C.ozs_exec_rows(st, multi, C.int(per), (*C.char)(unsafe.Pointer(unsafe.StringData(types))), C.int(len(types)),
 		(*C.uchar)(unsafe.Pointer(&b.b[0])), C.size_t(len(b.b)),
 		(*C.uint32_t)(unsafe.Pointer(&b.offs[0])), C.int(len(b.offs)), &done)
 	if rc != 0 {
@@ -168,6 +177,7 @@ func (c *rawConn) query(st *C.sqlite3_stmt, types string, buf []byte, row func(r
 type rowBuf struct {
 	b    []byte
 	offs []uint32
+	keys []sortKey // upsert's scratch
 }
 
 func (b *rowBuf) reset() { b.b, b.offs = b.b[:0], b.offs[:0] }

@@ -23,11 +23,13 @@ int ozs_column_count(sqlite3_stmt *st);
 int ozs_param_count(sqlite3_stmt *st);
 int ozs_release_memory(sqlite3 *db);
 
-// ozs_exec_rows binds and steps st once per row of buf, the n rows that
-// start at offs[0], offs[1]... in that order (columns as types says: 'i'
-// int64, 'd' double, 't' text), stopping at the first error; *done is the
-// number of rows run.
-int ozs_exec_rows(sqlite3_stmt *st, const char *types, int ncol, const unsigned char *buf, size_t len, const uint32_t *offs, int n, int *done);
+// ozs_exec_rows runs the n rows of buf that start at offs[0], offs[1]...
+// in that order (columns as types says: 'i' int64, 'd' double, 't' text):
+// per rows at a time through multi (if not NULL: st's statement with per
+// rows of arguments), the rest through st. It stops at the first error;
+// *done is the number of rows run before it.
+int ozs_exec_rows(sqlite3_stmt *st, sqlite3_stmt *multi, int per, const char *types, int ncol, const unsigned char *buf,
+		size_t len, const uint32_t *offs, int n, int *done);
 
 // ozs_query_rows steps st and appends rows to buf (columns as types says:
 // 'i' int64, 't' text, 'T' text or NULL: length 0xffffffff) until the statement is done or the next row does not

@@ -29,6 +29,7 @@ type Store struct {
 	readonly bool
 	rawMu    sync.Mutex
 	raw      *rawConn
+	wbuf     rowBuf // Commit's encoded rows, kept for the next batch
 }
 
 // ErrNotOtzone is returned when the file exists but is not an otzone
@@ -214,6 +215,7 @@ func (s *Store) ShrinkMemory(ctx context.Context) error {
 	if s.raw != nil {
 		s.raw.releaseMemory()
 	}
+	s.wbuf = rowBuf{}
 	s.rawMu.Unlock()
 	_, err := s.db.ExecContext(ctx, "PRAGMA shrink_memory")
 	return err

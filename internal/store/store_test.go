@@ -169,7 +169,7 @@ func TestCrashKeepsCommittedBatches(t *testing.T) {
 		if err != nil || c.exec("BEGIN IMMEDIATE") != nil {
 			os.Exit(6)
 		}
-		if err := writeRows(c, delta(100, t0)); err != nil {
+		if err := writeRows(c, &rowBuf{}, delta(100, t0)); err != nil {
 			os.Exit(7)
 		}
 		os.Exit(0) // abandon tx: no commit, no rollback, no close

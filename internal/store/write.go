@@ -79,7 +79,11 @@ func (s *Store) Commit(ctx context.Context, id SourceID, rows *inventory.Rows, p
 	if err := c.exec("BEGIN IMMEDIATE"); err != nil {
 		return fmt.Errorf("store: commit: %w", err)
 	}
-	if err := writeRows(c, rows); err != nil {
+	err = writeRows(c, &s.wbuf, rows)
+	if cap(s.wbuf.b) > maxKeptBuf {
+		s.wbuf = rowBuf{}
+	}
+	if err != nil {
 		c.exec("ROLLBACK")
 		return fmt.Errorf("store: commit: %w", err)
 	}
@@ -95,6 +99,11 @@ func (s *Store) Commit(ctx context.Context, id SourceID, rows *inventory.Rows, p
 	}
 	return nil
 }
+
+// maxKeptBuf is the most encoded rows Commit keeps for the next batch
+// (it needs a table's rows of a batch at once; the next batch is usually
+// as large).
+const maxKeptBuf = 32 << 20
 
 const progressSQL = `UPDATE sources SET packets = ?, bytes = ?, first_seen = ?, last_seen = ?, malformed = ?,
 		error = ?, capture_stats = ?, complete = ?, finished_at = ? WHERE id = ?`
@@ -128,7 +137,7 @@ func writeProgress(c *rawConn, id SourceID, p *Progress) error {
 	b.int(int64(boolInt(p.Complete)))
 	b.int(fin)
 	b.int(int64(id))
-	_, err = c.execRows(st, "iiiiittiii", &b)
+	_, err = c.execRows(st, nil, 0, "iiiiittiii", &b)
 	return err
 }
 
@@ -218,13 +227,12 @@ func (b *rowBuf) seen(s *inventory.Seen) {
 }
 
 // writeRows upserts every row of r, table by table, through the raw
-// connection (in its open transaction).
-func writeRows(c *rawConn, r *inventory.Rows) error {
+// connection (in its open transaction), b its scratch.
+func writeRows(c *rawConn, b *rowBuf, r *inventory.Rows) error {
 	if r == nil {
 		return nil
 	}
-	var b rowBuf
-	if err := upsert(c, &b, "hosts", hostSQL, hostTypes, 4, len(r.Hosts), func(i int) {
+	if err := upsert(c, b, "hosts", hostSQL, hostTypes, 4, len(r.Hosts), func(i int) {
 		h := &r.Hosts[i]
 		b.mac(h.MAC)
 		b.ip(h.IP)
@@ -235,7 +243,7 @@ func writeRows(c *rawConn, r *inventory.Rows) error {
 	}); err != nil {
 		return err
 	}
-	if err := upsert(c, &b, "attributes", attrSQL, attrTypes, 6, len(r.Attributes), func(i int) {
+	if err := upsert(c, b, "attributes", attrSQL, attrTypes, 6, len(r.Attributes), func(i int) {
 		a := &r.Attributes[i]
 		b.mac(a.Endpoint.MAC)
 		b.ip(a.Endpoint.IP)
@@ -249,7 +257,7 @@ func writeRows(c *rawConn, r *inventory.Rows) error {
 	}); err != nil {
 		return err
 	}
-	if err := upsert(c, &b, "services", svcSQL, svcTypes, 8, len(r.Services), func(i int) {
+	if err := upsert(c, b, "services", svcSQL, svcTypes, 8, len(r.Services), func(i int) {
 		v := &r.Services[i]
 		b.mac(v.Endpoint.MAC)
 		b.ip(v.Endpoint.IP)
@@ -264,7 +272,7 @@ func writeRows(c *rawConn, r *inventory.Rows) error {
 	}); err != nil {
 		return err
 	}
-	if err := upsert(c, &b, "communications", commSQL, commTypesX, 10, len(r.Communications), func(i int) {
+	if err := upsert(c, b, "communications", commSQL, commTypesX, 10, len(r.Communications), func(i int) {
 		m := &r.Communications[i]
 		b.commKey(&m.CommKey)
 		b.int(int64(m.Packets))
@@ -273,7 +281,7 @@ func writeRows(c *rawConn, r *inventory.Rows) error {
 	}); err != nil {
 		return err
 	}
-	if err := upsert(c, &b, "operations", opSQL, opTypes, 13, len(r.Operations), func(i int) {
+	if err := upsert(c, b, "operations", opSQL, opTypes, 13, len(r.Operations), func(i int) {
 		o := &r.Operations[i]
 		b.commKey(&o.CommKey)
 		b.int(int64(o.Code))
@@ -284,7 +292,7 @@ func writeRows(c *rawConn, r *inventory.Rows) error {
 	}); err != nil {
 		return err
 	}
-	return upsert(c, &b, "communication attributes", cattrSQL, cattrTypes, 12, len(r.CommAttributes), func(i int) {
+	return upsert(c, b, "communication attributes", cattrSQL, cattrTypes, 12, len(r.CommAttributes), func(i int) {
 		a := &r.CommAttributes[i]
 		b.commKey(&a.CommKey)
 		b.text(a.Key)
@@ -308,19 +316,69 @@ func upsert(c *rawConn, b *rowBuf, table, q, types string, nkey, n int, enc func
 		return nil
 	}
 	b.reset()
+	keys := b.keys[:0]
 	for i := 0; i < n; i++ {
-		b.row()
+		off := len(b.b)
 		enc(i)
+		keys = append(keys, sortKey{prefix(b.b[off:], types[:nkey]), uint32(off)})
 	}
-	slices.SortFunc(b.offs, func(x, y uint32) int { return cmpKey(b.b[x:], b.b[y:], types[:nkey]) })
+	slices.SortFunc(keys, func(x, y sortKey) int {
+		if x.prefix != y.prefix {
+			return cmp.Compare(x.prefix, y.prefix)
+		}
+		return cmpKey(b.b[x.off:], b.b[y.off:], types[:nkey])
+	})
+	for _, k := range keys {
+		b.offs = append(b.offs, k.off)
+	}
+	b.keys = keys
 	st, err := c.stmt(q)
 	if err != nil {
 		return fmt.Errorf("%s: %w", table, err)
 	}
-	if row, err := c.execRows(st, types, b); err != nil {
+	var multi *cstmt
+	if len(b.offs) >= chunkRows {
+		if multi, err = c.stmt(multiRow(q, chunkRows)); err != nil {
+			return fmt.Errorf("%s: %w", table, err)
+		}
+	}
+	if row, err := c.execRows(st, multi, chunkRows, types, b); err != nil {
 		return fmt.Errorf("%s: row %s: %w", table, keyString(b.b[b.offs[row]:], types[:nkey]), err)
 	}
 	return nil
+}
+
+// sortKey orders an encoded row: prefix first, then the whole key.
+type sortKey struct {
+	prefix uint64
+	off    uint32
+}
+
+// prefix is the first 8 bytes of a row's key columns, texts ended by a
+// zero byte and integers big-endian with the sign bit flipped, as one
+// number: prefix(x) < prefix(y) puts x before y as cmpKey does, but for a
+// text with a zero byte in it, which only costs such a row its place in
+// the order (never its content).
+func prefix(row []byte, types string) uint64 {
+	var p [8]byte
+	n := 0
+	for i := 0; i < len(types) && n < 8; i++ {
+		if types[i] == 't' {
+			l := binary.NativeEndian.Uint32(row)
+			n += copy(p[n:], row[4:4+l])
+			row = row[4+l:]
+			if n < 8 {
+				p[n] = 0
+				n++
+			}
+			continue
+		}
+		var v [8]byte
+		binary.BigEndian.PutUint64(v[:], binary.NativeEndian.Uint64(row)^(1<<63))
+		n += copy(p[n:], v[:])
+		row = row[8:]
+	}
+	return binary.BigEndian.Uint64(p[:])
 }
 
 // cmpKey compares two encoded rows by the columns types names (a prefix
@@ -362,4 +420,18 @@ func keyString(x []byte, types string) string {
 	}
 	sb.WriteByte(']')
 	return sb.String()
+}
+
+// chunkRows is the rows per multi-row upsert (at most 17 columns: 544
+// parameters, far below SQLite's limit of 32766): one statement run per
+// chunk instead of per row.
+const chunkRows = 32
+
+// multiRow repeats the VALUES tuple of a one-row INSERT n times. Rows of
+// one delta have distinct keys; were one repeated, the later tuple would
+// take the ON CONFLICT path against the earlier like a separate statement.
+func multiRow(q string, n int) string {
+	i := strings.Index(q, "VALUES (") + len("VALUES ")
+	j := i + strings.IndexByte(q[i:], ')') + 1
+	return q[:i] + strings.Repeat(q[i:j]+", ", n-1) + q[i:j] + q[j:]
 }
