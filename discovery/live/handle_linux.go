@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/gopacket/gopacket"
-	"github.com/gopacket/gopacket/afpacket"
 	"github.com/gopacket/gopacket/layers"
 	"github.com/gopacket/gopacket/pcapgo"
 	"golang.org/x/net/bpf"
@@ -76,16 +75,7 @@ func Open(iface string, opt OpenOptions) (Handle, error) {
 	if nblocks < 2 {
 		nblocks = 2
 	}
-	tp, err := afpacket.NewTPacket(
-		afpacket.OptInterface(iface),
-		afpacket.OptTPacketVersion(afpacket.TPacketVersion3),
-		afpacket.OptFrameSize(4096),
-		afpacket.OptBlockSize(block),
-		afpacket.OptNumBlocks(nblocks),
-		afpacket.OptBlockTimeout(100*time.Millisecond),
-		afpacket.OptPollTimeout(pollTimeout),
-		afpacket.OptAddVLANHeader(true),
-	)
+	rg, err := openRing(ifi.Index, block, nblocks, 100*time.Millisecond, pollTimeout, raw)
 	if err != nil {
 		if perm := permissionError(iface, err); perm != nil {
 			return nil, perm
@@ -115,16 +105,14 @@ func Open(iface string, opt OpenOptions) (Handle, error) {
 		h.eth = eh
 		return h, nil
 	}
-	if err := tp.SetBPF(raw); err != nil {
-		tp.Close()
-		return nil, fmt.Errorf("live: %s: attach filter: %w", iface, err)
-	}
-	h.attached = time.Now()
-	if err := tp.SetPromiscuous(true); err != nil {
-		tp.Close()
+	if err := rg.setPromiscuous(ifi.Index); err != nil {
+		rg.Close()
 		return nil, fmt.Errorf("live: %s: promiscuous mode: %w", iface, err)
 	}
-	h.tp = tp
+	// The filter was attached before the socket was bound: every frame in
+	// the ring passed it.
+	h.filtered = false
+	h.rg = rg
 	return h, nil
 }
 
@@ -152,7 +140,7 @@ func permissionError(iface string, err error) error {
 type handle struct {
 	name     string
 	snap     int
-	tp       *afpacket.TPacket
+	rg       *ring
 	eth      *pcapgo.EthernetHandle
 	vm       *bpf.VM
 	filtered bool
@@ -195,16 +183,12 @@ func (h *handle) Read() ([]byte, gopacket.CaptureInfo, error) {
 }
 
 func (h *handle) read() ([]byte, gopacket.CaptureInfo, error) {
-	if h.tp != nil {
-		data, ci, err := h.tp.ZeroCopyReadPacketData()
-		if err != nil {
-			if errors.Is(err, afpacket.ErrTimeout) {
-				return nil, ci, ErrTimeout
-			}
+	if h.rg != nil {
+		data, ci, err := h.rg.Read()
+		if err != nil && err != ErrTimeout {
 			return nil, ci, fmt.Errorf("live: %s: %w", h.name, err)
 		}
-		ci.AncillaryData = nil
-		return data, ci, nil
+		return data, ci, err
 	}
 	data, ci, err := h.eth.ZeroCopyReadPacketData()
 	if err != nil {
@@ -231,12 +215,8 @@ func (h *handle) read() ([]byte, gopacket.CaptureInfo, error) {
 
 // Stats returns the kernel's counters since Open.
 func (h *handle) Stats() (KernelStats, error) {
-	if h.tp != nil {
-		_, v3, err := h.tp.SocketStats()
-		if err != nil {
-			return KernelStats{}, err
-		}
-		return KernelStats{Packets: uint64(v3.Packets()), Drops: uint64(v3.Drops()), Freezes: uint64(v3.QueueFreezes())}, nil
+	if h.rg != nil {
+		return h.rg.Stats()
 	}
 	st, err := h.eth.Stats()
 	if err != nil {
@@ -250,8 +230,8 @@ func (h *handle) Stats() (KernelStats, error) {
 }
 
 func (h *handle) Close() error {
-	if h.tp != nil {
-		h.tp.Close()
+	if h.rg != nil {
+		h.rg.Close()
 		return nil
 	}
 	return h.eth.Close()
