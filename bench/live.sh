@@ -1,45 +1,72 @@
 #!/usr/bin/env bash
 # bench/live.sh: how fast `otzone capture` keeps up with live traffic.
 #
-# Replays the benchmark corpus (../shared/bench/make-corpus.sh, as bench/run.sh
-# uses it) with tcpreplay over a veth pair inside a network namespace of its
-# own, while `otzone capture` (full pipeline: kernel ring, engine, every
-# dissector, inventory, SQLite commits every 5 s) reads the other end. For each
-# rate in RATES (packets/s; "top" = tcpreplay --topspeed) it sends LIMIT
-# packets and compares what otzone processed with what tcpreplay sent. It
-# prints, per rate: the rate tcpreplay actually reached, loss (kernel drops,
-# application drops, frames never seen), and the highest rate with loss under
-# 0.1 %, in packets/s and Mbit/s. Then it replays at a steady STEADY_PPS for
-# STEADY_SECONDS and reports otzone's CPU use (user+sys from /proc, percent of
-# one core).
+# Sends the benchmark corpus (../shared/bench/make-corpus.sh, as bench/run.sh
+# uses it) over a veth pair inside a network namespace of its own, while
+# `otzone capture` (full pipeline: kernel ring, engine, every dissector,
+# inventory, SQLite commits every 5 s) reads the other end.
 #
-# Needs root, ip (iproute2), tcpreplay, capinfos, go (sqlite3 to see when the
-# capture is ready, else it waits 2 s). Nothing leaves the
-# namespace: no address, no route, IPv6 disabled.
+# The sender is bench/blast (default): it loads the corpus' first LIMIT
+# frames into memory once and sends them through an AF_PACKET socket with
+# PACKET_QDISC_BYPASS, a batch per system call (sendmmsg, or the TX ring
+# with BLAST_MODE=ring), paced to each rate or flat out ("top").
+# SENDER=tcpreplay uses tcpreplay (--pps / --topspeed) instead, the
+# standard tool, which sends one frame per system call.
 #
-# Env: RATES ("20000 50000 100000 150000 200000 300000 top"), LIMIT (1000000:
-# more than the 64 MiB ring holds, so a burst cannot hide loss),
-# STEADY_PPS (100000), STEADY_SECONDS (10), MB (200: corpus size), OUT
-# (bench/out), SHARED (../shared), KEEP_NS=1 to leave the namespace.
+# 1. Sender ceiling (blast only): flat out with nobody reading the other
+#    end, then with a trivial reader (blast -sink: a TPACKET_V3 ring whose
+#    blocks are counted and released) — what the sender and the kernel can
+#    do without otzone.
+# 2. For each rate in RATES (packets/s; "top" = flat out) it sends LIMIT
+#    frames and compares what otzone processed with what was sent: the rate
+#    actually reached, loss (kernel drops, application drops, frames never
+#    seen), the CPU used by otzone and by the sender (user+sys, % of one
+#    core) and each CPU's busy share (/proc/stat), and the highest rate
+#    with loss under 0.1 %, in packets/s and Mbit/s (frame bytes, as
+#    tcpreplay counts them).
+# 3. Then it sends at a steady STEADY_PPS for STEADY_SECONDS and reports
+#    otzone's CPU use (user+sys from /proc, percent of one core).
+#
+# Needs root, ip (iproute2), capinfos, go, tcpreplay for SENDER=tcpreplay
+# (sqlite3 to see when the capture is ready, else it waits 2 s). Nothing
+# leaves the namespace: no address, no route, IPv6 disabled; blast refuses
+# any interface that is not a veth in a namespace made by ip netns add.
+#
+# Env: SENDER (blast), BLAST_MODE (mmsg | ring), RATES ("100000 200000
+# 300000 400000 top"), LIMIT (1000000: more than the 64 MiB ring holds, so
+# a burst cannot hide loss), STEADY_PPS (100000), STEADY_SECONDS (10),
+# CEILING=0 skips step 1, MB (200: corpus size), OUT (bench/out), SHARED
+# (../shared), KEEP_NS=1 to leave the namespace, PROFILE=FILE writes a CPU
+# profile of otzone during the steady run.
 set -euo pipefail
 export LC_ALL=C
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
 OUT=${OUT:-$ROOT/bench/out}
 SHARED=${SHARED:-$(cd "$ROOT/../shared" 2>/dev/null && pwd || true)}
-RATES=${RATES:-20000 50000 100000 150000 200000 300000 top}
+SENDER=${SENDER:-blast}
+BLAST_MODE=${BLAST_MODE:-mmsg}
+if [ "$SENDER" = tcpreplay ]; then
+  RATES=${RATES:-20000 50000 100000 150000 200000 300000 top}
+else
+  RATES=${RATES:-100000 200000 300000 400000 top}
+fi
 LIMIT=${LIMIT:-1000000}
 STEADY_PPS=${STEADY_PPS:-100000}
 STEADY_SECONDS=${STEADY_SECONDS:-10}
+CEILING=${CEILING:-1}
 MB=${MB:-200}
 NS=otzbench-$$
 TX=otzbr0
 RX=otzbc0
 
 [ "$(id -u)" -eq 0 ] || { echo "bench/live.sh needs root (network namespace, AF_PACKET)" >&2; exit 1; }
-for t in ip tcpreplay capinfos go; do
+case $SENDER in blast|tcpreplay) ;; *) echo "SENDER=$SENDER: want blast or tcpreplay" >&2; exit 1 ;; esac
+case $BLAST_MODE in mmsg|ring) ;; *) echo "BLAST_MODE=$BLAST_MODE: want mmsg or ring" >&2; exit 1 ;; esac
+for t in ip capinfos go; do
   command -v "$t" >/dev/null || { echo "missing $t" >&2; exit 1; }
 done
+[ "$SENDER" = blast ] || command -v tcpreplay >/dev/null || { echo "missing tcpreplay" >&2; exit 1; }
 mkdir -p "$OUT"
 
 CORPUS="$OUT/corpus-$MB.pcap"
@@ -49,10 +76,13 @@ if [ ! -s "$CORPUS" ]; then
   "$SHARED/bench/make-corpus.sh" "$CORPUS" "$MB" >&2
 fi
 (cd "$ROOT" && CGO_ENABLED=1 go build -trimpath -o "$OUT/otzone" ./cmd/otzone)
+(cd "$ROOT" && go build -trimpath -o "$OUT/blast" ./bench/blast)
 BIN="$OUT/otzone"
+BLAST="$OUT/blast"
 
 cleanup() {
   [ -n "${PID:-}" ] && kill -9 "$PID" 2>/dev/null || true
+  [ -n "${SINK:-}" ] && kill -9 "$SINK" 2>/dev/null || true
   [ "${KEEP_NS:-0}" = 1 ] || ip netns del "$NS" 2>/dev/null || true
 }
 trap cleanup EXIT
@@ -67,15 +97,72 @@ in_ns ip link set "$RX" up
 PKTS=$(capinfos -T -r -c "$CORPUS" | cut -f2)
 AVG=$(capinfos -T -r -z "$CORPUS" | cut -f2)
 echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); load average $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "otzone: $(git -C "$ROOT" describe --always --dirty 2>/dev/null); $(tcpreplay --version 2>&1 | head -1)"
+if [ "$SENDER" = blast ]; then
+  echo "otzone: $(git -C "$ROOT" describe --always --dirty 2>/dev/null); sender: bench/blast ($BLAST_MODE, PACKET_QDISC_BYPASS, frames in memory)"
+else
+  echo "otzone: $(git -C "$ROOT" describe --always --dirty 2>/dev/null); sender: $(tcpreplay --version 2>&1 | head -1)"
+fi
 echo "corpus: $CORPUS ($PKTS packets, mean $AVG bytes); $LIMIT packets per rate"
 echo
+
+# cpu_snap: per-CPU busy and total jiffies ("busy0 total0 busy1 total1 ...").
+cpu_snap() { awk '/^cpu[0-9]/ { b = $2 + $3 + $4 + $7 + $8 + $9; t = b + $5 + $6; printf "%d %d ", b, t }' /proc/stat; }
+# cpu_busy BEFORE AFTER: "cpu0 87% cpu1 45%".
+cpu_busy() {
+  awk -v a="$1" -v b="$2" 'BEGIN { n = split(a, x, " "); split(b, y, " ")
+    for (i = 1; i < n; i += 2) { dt = y[i+1] - x[i+1]; printf "%scpu%d %.0f%%", (i > 1 ? " " : ""), (i - 1) / 2, (dt > 0 ? 100 * (y[i] - x[i]) / dt : 0) } }'
+}
+kv() { echo "$1" | tr ' ' '\n' | awk -F= -v k="$2" '$1 == k { print $2 }'; }
+
+# send RATE COUNT: sends COUNT frames at RATE packets/s ("top": flat out) and
+# sets SENT, RPPS, RMBPS, SCPU (sender user+sys seconds, or "n/a").
+send() {
+  local rate=$1 count=$2 rep
+  if [ "$SENDER" = blast ]; then
+    local args=(-i "$TX" -n "$count" -count "$count")
+    [ "$BLAST_MODE" = mmsg ] && args+=(-mmsg)
+    [ "$rate" = top ] || args+=(-pps "$rate")
+    rep=$(in_ns "$BLAST" "${args[@]}" "$CORPUS" 2>/dev/null)
+    SENT=$(kv "$rep" tx_packets) RPPS=$(kv "$rep" pps) RMBPS=$(kv "$rep" mbps)
+    SCPU=$(awk -v u="$(kv "$rep" user)" -v s="$(kv "$rep" sys)" 'BEGIN { printf "%.2f", u + s }')
+    SSEC=$(kv "$rep" seconds)
+  else
+    local args=(--pps "$rate")
+    [ "$rate" = top ] && args=(--topspeed)
+    rep=$(in_ns tcpreplay -q -i "$TX" "${args[@]}" --limit "$count" "$CORPUS" 2>&1 | grep -v -e "^Warning in flows" -e "unsupported DLT")
+    SENT=$(echo "$rep" | awk '/Successful packets:/ {print $3}')
+    RPPS=$(echo "$rep" | awk '/Rated:/ {for (i=1;i<=NF;i++) if ($i ~ /pps/) print $(i-1)}' | head -1)
+    RMBPS=$(echo "$rep" | awk '/Rated:/ {for (i=1;i<=NF;i++) if ($i ~ /Mbps/) print $(i-1)}' | head -1)
+    SSEC=$(echo "$rep" | awk '/Actual:/ {for (i=1;i<=NF;i++) if ($i == "seconds") print $(i-1)}' | head -1)
+    SCPU=n/a
+  fi
+  RPPS=${RPPS%.*}
+}
+
+if [ "$SENDER" = blast ] && [ "$CEILING" = 1 ]; then
+  echo "sender ceiling (flat out, $LIMIT frames):"
+  printf '  %-22s %10s %8s %10s %10s %12s %s\n' reader pps Mbit/s sent received sender_us/pkt CPUs
+  C0=$(cpu_snap); send top "$LIMIT"; C1=$(cpu_snap)
+  printf '  %-22s %10s %8s %10s %10s %12s %s\n' "none" "$RPPS" "$RMBPS" "$SENT" - \
+    "$(awk -v c="$SCPU" -v n="$SENT" 'BEGIN { printf "%.2f", 1e6 * c / n }')" "$(cpu_busy "$C0" "$C1")"
+  in_ns "$BLAST" -sink -i "$RX" -idle 1s >"$OUT/live-sink.out" 2>"$OUT/live-sink.err" &
+  SINK=$!
+  for _ in $(seq 50); do grep -q listening "$OUT/live-sink.err" 2>/dev/null && break; sleep 0.1; done
+  C0=$(cpu_snap); send top "$LIMIT"; C1=$(cpu_snap)
+  wait "$SINK" || true
+  SINK=
+  SREP=$(cat "$OUT/live-sink.out")
+  printf '  %-22s %10s %8s %10s %10s %12s %s\n' "trivial ring reader" "$RPPS" "$RMBPS" "$SENT" "$(kv "$SREP" received)" \
+    "$(awk -v c="$SCPU" -v n="$SENT" 'BEGIN { printf "%.2f", 1e6 * c / n }')" "$(cpu_busy "$C0" "$C1")"
+  echo "  trivial reader: kernel drops $(kv "$SREP" kernel_drops), its CPU $(kv "$SREP" user)+$(kv "$SREP" sys) s"
+  echo
+fi
 
 # start_capture DB: otzone capture in the namespace, waits until the socket is open.
 start_capture() {
   local db=$1
   rm -f "$db" "$db-wal" "$db-shm" "$db.out" "$db.err"
-  ip netns exec "$NS" "$BIN" --db "$db" --quiet capture -i "$RX" --flush 5s >"$db.out" 2>"$db.err" &
+  ip netns exec "$NS" env ${OTZ_PROFILE:+OTZONE_CPUPROFILE=$OTZ_PROFILE} "$BIN" --db "$db" --quiet capture -i "$RX" --flush 5s >"$db.out" 2>"$db.err" &
   PID=$!
   for _ in $(seq 100); do
     kill -0 "$PID" 2>/dev/null || { echo "otzone capture failed:" >&2; cat "$db.err" >&2; exit 1; }
@@ -97,46 +184,46 @@ stop_capture() {
 }
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+HZ=$(getconf CLK_TCK)
 
-printf '%-8s %12s %10s %10s %10s %10s %10s %8s\n' rate sent_pps Mbit/s sent captured k_drops app_drops loss%
+printf '%-8s %9s %8s %9s %9s %8s %8s %7s %8s %8s  %s\n' rate sent_pps Mbit/s sent captured k_drops app_drops loss% otz_cpu% snd_cpu% CPUs
 BEST_PPS=0 BEST_MBPS=0
 for R in $RATES; do
   DB="$OUT/live-bench.db"
   start_capture "$DB"
-  if [ "$R" = top ]; then ARGS=(--topspeed); else ARGS=(--pps "$R"); fi
-  REP=$(in_ns tcpreplay -q -i "$TX" "${ARGS[@]}" --limit "$LIMIT" "$CORPUS" 2>&1 | grep -v -e "^Warning in flows" -e "unsupported DLT")
+  T0=$(cpu_ticks "$PID"); C0=$(cpu_snap)
+  send "$R" "$LIMIT"
+  C1=$(cpu_snap)
+  # Let otzone finish what is still in the ring; its CPU counts against
+  # the time the traffic took.
   sleep 1
+  T1=$(cpu_ticks "$PID")
   stop_capture
-  SENT=$(echo "$REP" | awk '/Successful packets:/ {print $3}')
-  RPPS=$(echo "$REP" | awk '/Rated:/ {for (i=1;i<=NF;i++) if ($i ~ /pps/) print $(i-1)}' | head -1)
-  RMBPS=$(echo "$REP" | awk '/Rated:/ {for (i=1;i<=NF;i++) if ($i ~ /Mbps/) print $(i-1)}' | head -1)
   CAP=$(awk '/^captured/ {print $2}' "$DB.out")
   KD=$(awk '/^kernel:/ {print $4}' "$DB.out")
   AD=$(awk -F'application drops: ' '/^kernel:/ {split($2,a,";"); print a[1]}' "$DB.out")
   LOSS=$(awk -v s="$SENT" -v c="$CAP" 'BEGIN { if (s > 0) printf "%.3f", 100 * (s - c) / s; else print "n/a" }')
-  printf '%-8s %12s %10s %10s %10s %10s %10s %8s\n' "$R" "${RPPS%.*}" "$RMBPS" "$SENT" "$CAP" "$KD" "$AD" "$LOSS"
+  OCPU=$(awk -v t0="$T0" -v t1="$T1" -v hz="$HZ" -v s="$SSEC" 'BEGIN { if (s > 0) printf "%.0f", 100 * (t1 - t0) / hz / s; else print "n/a" }')
+  SCPUP=$(awk -v c="$SCPU" -v s="$SSEC" 'BEGIN { if (c != "n/a" && s > 0) printf "%.0f", 100 * c / s; else print "n/a" }')
+  printf '%-8s %9s %8s %9s %9s %8s %8s %7s %8s %8s  %s\n' "$R" "$RPPS" "$RMBPS" "$SENT" "$CAP" "$KD" "$AD" "$LOSS" "$OCPU" "$SCPUP" "$(cpu_busy "$C0" "$C1")"
   if awk -v l="$LOSS" 'BEGIN { exit !(l < 0.1) }'; then
-    if awk -v a="$RPPS" -v b="$BEST_PPS" 'BEGIN { exit !(a > b) }'; then BEST_PPS=${RPPS%.*} BEST_MBPS=$RMBPS; fi
+    if awk -v a="$RPPS" -v b="$BEST_PPS" 'BEGIN { exit !(a > b) }'; then BEST_PPS=$RPPS BEST_MBPS=$RMBPS; fi
   fi
 done
+echo "(otz_cpu%, snd_cpu%: user+sys of otzone and of the sender over the sending time, % of one core; CPUs: each CPU's busy share then, all processes)"
 echo
 echo "highest rate with loss < 0.1 %: $BEST_PPS packets/s, $BEST_MBPS Mbit/s"
 
 # CPU at a steady rate.
 DB="$OUT/live-bench.db"
-start_capture "$DB"
+OTZ_PROFILE=${PROFILE:-} start_capture "$DB"
 N=$((STEADY_PPS * STEADY_SECONDS))
-T0=$(cpu_ticks "$PID"); W0=$(date +%s.%N)
-REP=$(in_ns tcpreplay -q -i "$TX" --pps "$STEADY_PPS" --limit "$N" "$CORPUS" 2>&1 | grep -v -e "^Warning in flows" -e "unsupported DLT")
-W1=$(date +%s.%N)
-# Let otzone finish what is still in the ring, then count its CPU time
-# against the time the traffic took.
+T0=$(cpu_ticks "$PID")
+send "$STEADY_PPS" "$N"
 sleep 3
 T1=$(cpu_ticks "$PID")
 stop_capture
-HZ=$(getconf CLK_TCK)
-RPPS=$(echo "$REP" | awk '/Rated:/ {for (i=1;i<=NF;i++) if ($i ~ /pps/) print $(i-1)}' | head -1)
-awk -v t0="$T0" -v t1="$T1" -v w0="$W0" -v w1="$W1" -v hz="$HZ" -v pps="$RPPS" -v target="$STEADY_PPS" \
-  'BEGIN { printf "steady %d packets/s (reached %.0f): otzone CPU %.1f %% of one core (user+sys for %.1f s of traffic)\n", target, pps, 100 * (t1 - t0) / hz / (w1 - w0), w1 - w0 }'
+awk -v t0="$T0" -v t1="$T1" -v s="$SSEC" -v hz="$HZ" -v pps="$RPPS" -v target="$STEADY_PPS" -v n="$SENT" \
+  'BEGIN { printf "steady %d packets/s (reached %.0f): otzone CPU %.1f %% of one core (user+sys, including finishing the ring, for %.1f s of traffic), %.2f us per packet\n", target, pps, 100 * (t1 - t0) / hz / s, s, 1e6 * (t1 - t0) / hz / n }'
 sed -n '1,2p' "$DB.out"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
