@@ -240,6 +240,9 @@ func (d *Dissector) replay(e *memoEntry, data []byte, pkt *discovery.PacketInfo,
 		return
 	}
 	tail := data[int(e.hdr):]
+	if e.action == actAck && ConfirmedService(e.svc) == SvcReadProperty && otherObject(tail) {
+		return // as ack would, before building the message
+	}
 	if e.tailGen == d.gen && e.tailOK && bytes.Equal(e.tail, tail) {
 		return // the same I-Am or ack again: nothing it says is new
 	}
@@ -531,9 +534,7 @@ func (d *Dissector) ack(m *msg, s ConfirmedService, data []byte) {
 	}
 	switch s {
 	case SvcReadProperty:
-		// Most acks are of other objects: a plain 4-octet context tag 0
-		// (0x0c) names the object, so its type is known without parsing.
-		if len(data) >= 5 && data[0] == 0x0c && ObjectID(binary.BigEndian.Uint32(data[1:5])).Type() != ObjectTypeDevice {
+		if otherObject(data) {
 			return
 		}
 		if p, raw, err := parseReadPropertyAck(data, false); err == nil {
@@ -542,6 +543,21 @@ func (d *Dissector) ack(m *msg, s ConfirmedService, data []byte) {
 	case SvcReadPropertyMultiple:
 		_ = parseReadPropertyMultipleAck(data, false, report) // results before an error are kept
 	}
+}
+
+// otherObject reports whether a ReadProperty-ACK is one that ack ignores
+// whatever follows, known from its first octets without parsing: an
+// object other than a device (most are), named by a plain 4-octet context
+// tag 0 (0x0c), or a device property without an attribute key, named by a
+// 1-octet context tag 1 (0x19).
+func otherObject(data []byte) bool {
+	if len(data) < 5 || data[0] != 0x0c {
+		return false
+	}
+	if ObjectID(binary.BigEndian.Uint32(data[1:5])).Type() != ObjectTypeDevice {
+		return true
+	}
+	return len(data) >= 7 && data[5] == 0x19 && deviceKey(uint32(data[6])) == ""
 }
 
 func (d *Dissector) once(k seenKey) bool {

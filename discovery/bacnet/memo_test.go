@@ -3,6 +3,7 @@ package bacnet
 import (
 	"encoding/binary"
 	"fmt"
+	"math/rand/v2"
 	"net/netip"
 	"testing"
 
@@ -129,4 +130,57 @@ func TestMemoSyntheticPolling(t *testing.T) {
 			t.Errorf("memo answered %d of %d datagrams, want most", d.memoHits, len(seq))
 		}
 	}
+}
+
+// reportWouldAct is what ack's report decides after a full parse of a
+// ReadProperty-ACK: whether the value could become an attribute.
+func reportWouldAct(data []byte) bool {
+	p, raw, err := parseReadPropertyAck(data, false)
+	return err == nil && p.Object.Type() == ObjectTypeDevice && raw != nil && !p.HasIndex && deviceKey(p.ID) != ""
+}
+
+// otherObject only skips acks the full parse would ignore too.
+func TestOtherObjectOnlySkipsIgnoredAcks(t *testing.T) {
+	base := unhex(t, rpObjectName)[9:] // bacnet_services.pcap ReadProperty-ACK service data (object-name of device,501)
+	if !reportWouldAct(base) || otherObject(base) {
+		t.Fatalf("the object-name ack must be reported: act %v, skipped %v", reportWouldAct(base), otherObject(base))
+	}
+	r := rand.New(rand.NewPCG(7, 8))
+	skipped := 0
+	for i := range 200000 {
+		d := append([]byte(nil), base...)
+		switch i % 3 {
+		case 0: // another object type or property
+			binary.BigEndian.PutUint32(d[1:5], r.Uint32())
+			d[6] = byte(r.IntN(256))
+		case 1: // random octets after a device object tag
+			for j := 5; j < len(d); j++ {
+				d[j] = byte(r.Uint32())
+			}
+		default: // random everything, random length
+			d = d[:r.IntN(len(d)+1)]
+			for j := range d {
+				d[j] = byte(r.Uint32())
+			}
+		}
+		if otherObject(d) {
+			skipped++
+			if reportWouldAct(d) {
+				t.Fatalf("% x: skipped, but a full parse reports it", d)
+			}
+		}
+	}
+	if skipped < 1000 {
+		t.Errorf("only %d inputs skipped", skipped)
+	}
+}
+
+func FuzzOtherObject(f *testing.F) {
+	f.Add(unhex(f, rpObjectName)[9:])
+	f.Add(unhex(f, rpVendorName)[13:])
+	f.Fuzz(func(t *testing.T, d []byte) {
+		if otherObject(d) && reportWouldAct(d) {
+			t.Fatalf("% x: skipped, but a full parse reports it", d)
+		}
+	})
 }
