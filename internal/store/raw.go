@@ -177,7 +177,8 @@ func (c *rawConn) query(st *C.sqlite3_stmt, types string, buf []byte, row func(r
 type rowBuf struct {
 	b    []byte
 	offs []uint32
-	keys []sortKey // upsert's scratch
+	keys []sortKey // upsert's scratch: the rows' sort keys
+	kb   []byte
 }
 
 func (b *rowBuf) reset() { b.b, b.offs = b.b[:0], b.offs[:0] }

@@ -316,22 +316,24 @@ func upsert(c *rawConn, b *rowBuf, table, q, types string, nkey, n int, enc func
 		return nil
 	}
 	b.reset()
-	keys := b.keys[:0]
+	keys, kb := b.keys[:0], b.kb[:0]
 	for i := 0; i < n; i++ {
 		off := len(b.b)
 		enc(i)
-		keys = append(keys, sortKey{prefix(b.b[off:], types[:nkey]), uint32(off)})
+		k := len(kb)
+		kb = appendSortKey(kb, b.b[off:], types[:nkey])
+		keys = append(keys, sortKey{prefix: prefix(kb[k:]), off: uint32(off), key: uint32(k), n: uint32(len(kb) - k)})
 	}
 	slices.SortFunc(keys, func(x, y sortKey) int {
 		if x.prefix != y.prefix {
 			return cmp.Compare(x.prefix, y.prefix)
 		}
-		return cmpKey(b.b[x.off:], b.b[y.off:], types[:nkey])
+		return bytes.Compare(kb[x.key:x.key+x.n], kb[y.key:y.key+y.n])
 	})
 	for _, k := range keys {
 		b.offs = append(b.offs, k.off)
 	}
-	b.keys = keys
+	b.keys, b.kb = keys, kb
 	st, err := c.stmt(q)
 	if err != nil {
 		return fmt.Errorf("%s: %w", table, err)
@@ -348,59 +350,47 @@ func upsert(c *rawConn, b *rowBuf, table, q, types string, nkey, n int, enc func
 	return nil
 }
 
-// sortKey orders an encoded row: prefix first, then the whole key.
+// sortKey orders an encoded row (at off in rowBuf.b) by its key columns,
+// as SQLite orders them: a byte string (n bytes at key in rowBuf.kb) that
+// compares bytewise as the columns do, and its first 8 bytes as a number.
 type sortKey struct {
-	prefix uint64
-	off    uint32
+	prefix      uint64
+	off, key, n uint32
 }
 
-// prefix is the first 8 bytes of a row's key columns, texts ended by a
-// zero byte and integers big-endian with the sign bit flipped, as one
-// number: prefix(x) < prefix(y) puts x before y as cmpKey does, but for a
-// text with a zero byte in it, which only costs such a row its place in
-// the order (never its content).
-func prefix(row []byte, types string) uint64 {
-	var p [8]byte
-	n := 0
-	for i := 0; i < len(types) && n < 8; i++ {
-		if types[i] == 't' {
-			l := binary.NativeEndian.Uint32(row)
-			n += copy(p[n:], row[4:4+l])
-			row = row[4+l:]
-			if n < 8 {
-				p[n] = 0
-				n++
-			}
-			continue
-		}
-		var v [8]byte
-		binary.BigEndian.PutUint64(v[:], binary.NativeEndian.Uint64(row)^(1<<63))
-		n += copy(p[n:], v[:])
-		row = row[8:]
-	}
-	return binary.BigEndian.Uint64(p[:])
-}
-
-// cmpKey compares two encoded rows by the columns types names (a prefix
-// of the row's).
-func cmpKey(x, y []byte, types string) int {
+// appendSortKey appends the sort key of an encoded row's first
+// len(types) columns: a text's bytes, a zero byte escaped as 00 FF, then
+// 00 01 (so a text sorts before its extensions, as in SQLite); an integer
+// big-endian with the sign bit flipped.
+func appendSortKey(kb, row []byte, types string) []byte {
 	for i := 0; i < len(types); i++ {
 		if types[i] == 't' {
-			nx, ny := binary.NativeEndian.Uint32(x), binary.NativeEndian.Uint32(y)
-			tx, ty := x[4:4+nx], y[4:4+ny]
-			if c := bytes.Compare(tx, ty); c != 0 {
-				return c
+			l := binary.NativeEndian.Uint32(row)
+			t := row[4 : 4+l]
+			row = row[4+l:]
+			for {
+				z := bytes.IndexByte(t, 0)
+				if z < 0 {
+					break
+				}
+				kb = append(append(kb, t[:z]...), 0, 0xff)
+				t = t[z+1:]
 			}
-			x, y = x[4+nx:], y[4+ny:]
+			kb = append(append(kb, t...), 0, 1)
 			continue
 		}
 		// 'i' ('d' is never a key column)
-		if c := cmp.Compare(int64(binary.NativeEndian.Uint64(x)), int64(binary.NativeEndian.Uint64(y))); c != 0 {
-			return c
-		}
-		x, y = x[8:], y[8:]
+		kb = binary.BigEndian.AppendUint64(kb, binary.NativeEndian.Uint64(row)^(1<<63))
+		row = row[8:]
 	}
-	return 0
+	return kb
+}
+
+// prefix is a sort key's first 8 bytes as a number (zero-padded).
+func prefix(k []byte) uint64 {
+	var p [8]byte
+	copy(p[:], k)
+	return binary.BigEndian.Uint64(p[:])
 }
 
 // keyString formats an encoded row's key columns for an error message.

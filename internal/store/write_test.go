@@ -1,8 +1,12 @@
 package store
 
 import (
+	"bytes"
+	"cmp"
 	"context"
 	"fmt"
+	"math"
+	"slices"
 	"testing"
 	"time"
 
@@ -61,5 +65,65 @@ func TestCommitManyRowsMerges(t *testing.T) {
 		if at.Confidence != 0.9 || (at.Count != 5 && at.Count != 3) {
 			t.Fatalf("attribute %d: count %d confidence %v (want 3+2 or 3, max(0.9, 0.5))", i, at.Count, at.Confidence)
 		}
+	}
+}
+
+// TestSortKeyOrdersAsSQLite: rows sorted by their sort keys come out in
+// the order of the table's primary key in SQLite (hostile texts: NUL,
+// prefixes of each other, bytes >= 0x80; negative and large integers).
+func TestSortKeyOrdersAsSQLite(t *testing.T) {
+	s, _ := openTemp(t)
+	if _, err := s.db.Exec(`CREATE TABLE k (a TEXT, b INTEGER, c TEXT, PRIMARY KEY (a, b, c)) WITHOUT ROWID`); err != nil {
+		t.Fatal(err)
+	}
+	texts := []string{"", "\x00", "\x00\x00", "\x00\x01", "\x01", "a", "a\x00", "a\x00b", "a\x01", "ab", "b", "\xff", "\xff\x00", "é", "A"}
+	ints := []int64{math.MinInt64, -1, 0, 1, 255, 256, math.MaxInt64}
+	var b rowBuf
+	for _, x := range texts {
+		for _, n := range ints {
+			for _, y := range texts {
+				if _, err := s.db.Exec(`INSERT INTO k VALUES (?, ?, ?)`, x, n, y); err != nil {
+					t.Fatal(err)
+				}
+				b.row()
+				b.text(x)
+				b.int(n)
+				b.text(y)
+			}
+		}
+	}
+	keys := make([]sortKey, len(b.offs))
+	var kb []byte
+	for i, off := range b.offs {
+		k := len(kb)
+		kb = appendSortKey(kb, b.b[off:], "tit")
+		keys[i] = sortKey{prefix: prefix(kb[k:]), off: off, key: uint32(k), n: uint32(len(kb) - k)}
+	}
+	slices.SortFunc(keys, func(x, y sortKey) int {
+		if x.prefix != y.prefix {
+			return cmp.Compare(x.prefix, y.prefix)
+		}
+		return bytes.Compare(kb[x.key:x.key+x.n], kb[y.key:y.key+y.n])
+	})
+	rows, err := s.db.Query(`SELECT a, b, c FROM k ORDER BY a, b, c`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	i := 0
+	for ; rows.Next(); i++ {
+		var x, y string
+		var n int64
+		if err := rows.Scan(&x, &n, &y); err != nil {
+			t.Fatal(err)
+		}
+		r := rowReader{b: b.b[keys[i].off:]}
+		gx, gn, gy := string(r.text()), r.int(), string(r.text())
+		if gx != x || gn != n || gy != y {
+			t.Fatalf("row %d: sort key order gives (%q %d %q), SQLite (%q %d %q)", i, gx, gn, gy, x, n, y)
+		}
+	}
+	if i != len(keys) {
+		t.Fatalf("%d rows from SQLite, %d sorted", i, len(keys))
 	}
 }
