@@ -4,18 +4,22 @@
 // so a live capture and an offline ingest of the same traffic give the same
 // inventory (only evidence names and times differ).
 //
-// Sockets: TPACKET_V3 memory-mapped rings (github.com/gopacket/gopacket/
-// afpacket, pure Go), falling back on a plain packet socket
-// (pcapgo.EthernetHandle) when the kernel refuses the ring. Every socket is
-// promiscuous and receive-only: a Handle has no write method and nothing in
-// this package transmits. The capture filter (package filter, tcpdump
-// syntax) is compiled here and attached in the kernel; its accept value is
-// the snap length, so the kernel truncates too. Frames that reached a socket
-// in the moment between bind and filter attach are checked by the same
+// Sockets: TPACKET_V3 memory-mapped rings read a block at a time by this
+// package (ring_linux.go: no lock, copy or allocation per frame), falling
+// back on a plain packet socket (pcapgo.EthernetHandle) when the kernel
+// refuses the ring. Every socket is promiscuous and receive-only: a Handle
+// has no write method and nothing in this package transmits. The capture
+// filter (package filter, tcpdump syntax) is compiled here and attached in
+// the kernel; its accept value is the snap length, so the kernel truncates
+// too. A ring socket is opened with protocol 0 and bound to its interface
+// only after the filter is attached, so no frame of another interface and
+// none the filter rejects enters it; on the fallback socket, frames that
+// arrived between bind and filter attach are checked by the same
 // expression in user space. The kernel moves VLAN tags out of received
-// frames; they are put back (afpacket's OptAddVLANHeader) so that the engine
-// sees what a capture file holds. A tag with TCI 0 (priority-tagged, VLAN 0)
-// cannot be told from "no tag" and is not restored.
+// frames; they are put back (with their TPID and priority bits, VID 0
+// priority tags included, from the frame's TP_STATUS_VLAN_VALID flag) so
+// that the engine sees what a capture file holds. On the fallback socket a
+// tag with TCI 0 cannot be told from "no tag" and is not restored.
 //
 // Opening a packet socket needs root or CAP_NET_RAW:
 //

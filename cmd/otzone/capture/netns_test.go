@@ -28,6 +28,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
 	"github.com/gopacket/gopacket/pcapgo"
 
 	"github.com/otzone/otzone/cmd/otzone/cmdutil"
@@ -567,7 +569,7 @@ func TestLiveSIGINT(t *testing.T) {
 // byte for byte (VLAN tags the kernel takes out put back, with their
 // priority bits), through the ring, the batches and the pcapng writer.
 func TestLiveFramesExact(t *testing.T) {
-	files := liveFiles(t)
+	files := append(liveFiles(t), vlanEdgeFile(t))
 	ns := newNetns(t)
 	for _, file := range files {
 		t.Run(filepath.Base(file), func(t *testing.T) {
@@ -604,4 +606,48 @@ func TestLiveFramesExact(t *testing.T) {
 			}
 		})
 	}
+}
+
+// vlanEdgeFile writes frames whose tags are easy to lose: priority-tagged
+// (VID 0, with and without priority bits), 802.1ad outer with 802.1Q
+// inner, and an untagged frame between them.
+func vlanEdgeFile(t *testing.T) string {
+	t.Helper()
+	arp := []byte{0x08, 0x06, 0x00, 0x01, 0x08, 0x00, 0x06, 0x04, 0x00, 0x01,
+		0x02, 0, 0, 0, 0, 1, 10, 0, 0, 1, 0, 0, 0, 0, 0, 0, 10, 0, 0, 2}
+	macs := []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02, 0, 0, 0, 0, 1}
+	frame := func(tags ...byte) []byte {
+		f := append(append(append([]byte{}, macs...), tags...), arp...)
+		for len(f) < 60 {
+			f = append(f, 0)
+		}
+		return f
+	}
+	frames := [][]byte{
+		frame(0x81, 0x00, 0x00, 0x00), // TCI 0
+		frame(0x81, 0x00, 0xa0, 0x00), // PCP 5, VID 0
+		frame(),                       // untagged
+		frame(0x88, 0xa8, 0x00, 0x64, 0x81, 0x00, 0x00, 0x0a), // S-tag 100, C-tag 10
+		frame(0x81, 0x00, 0x0f, 0xff),                         // VID 4095
+	}
+	path := filepath.Join(t.TempDir(), "vlan-edge.pcap")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := pcapgo.NewWriter(f)
+	if err := w.WriteFileHeader(65535, layers.LinkTypeEthernet); err != nil {
+		t.Fatal(err)
+	}
+	ts := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i, fr := range frames {
+		ci := gopacket.CaptureInfo{Timestamp: ts.Add(time.Duration(i) * time.Millisecond), CaptureLength: len(fr), Length: len(fr)}
+		if err := w.WritePacket(ci, fr); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
