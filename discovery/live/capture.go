@@ -107,9 +107,12 @@ const (
 	appDropWait  = 2 * time.Second
 )
 
+// frameRec is one frame of a batch: where its bytes are, its length on
+// the wire and its time (a small record: the reader writes one per frame).
 type frameRec struct {
 	off, n int
-	ci     gopacket.CaptureInfo
+	wire   int
+	ts     time.Time
 	frame  uint64
 }
 
@@ -422,22 +425,23 @@ func Run(ctx context.Context, st *store.Store, cfg Config) (sum Summary, err err
 			data := b.buf[fr.off : fr.off+fr.n]
 			total++
 			ev.Frame = fr.frame
-			wire := fr.ci.Length
+			wire := fr.wire
 			if wire < fr.n {
 				wire = fr.n
 			}
 			per[b.iface].Packets++
 			per[b.iface].Bytes += uint64(wire)
-			ts := fr.ci.Timestamp
+			ts := fr.ts
 			if src.FirstSeen.IsZero() || ts.Before(src.FirstSeen) {
 				src.FirstSeen = ts
 			}
 			if ts.After(src.LastSeen) {
 				src.LastSeen = ts
 			}
-			eng.Packet(data, fr.ci, layers.LinkTypeEthernet, ev)
+			ci := gopacket.CaptureInfo{Timestamp: ts, CaptureLength: fr.n, Length: fr.wire}
+			eng.Packet(data, ci, layers.LinkTypeEthernet, ev)
 			if pw != nil {
-				if err := pw.write(b.iface, fr.ci, data); err != nil {
+				if err := pw.write(b.iface, ci, data); err != nil {
 					cfg.Logger.Error("writing pcapng stopped", "err", err)
 					pw.abandon()
 					pw = nil
@@ -617,8 +621,7 @@ func (r *reader) run(stop *atomic.Bool, free, full chan *batch) error {
 		}
 		off := len(cur.buf)
 		cur.buf = append(cur.buf, data...)
-		ci.CaptureLength = len(data)
-		cur.recs = append(cur.recs, frameRec{off: off, n: len(data), ci: ci, frame: r.frames})
+		cur.recs = append(cur.recs, frameRec{off: off, n: len(data), wire: ci.Length, ts: ci.Timestamp, frame: r.frames})
 	}
 	return nil
 }
