@@ -184,3 +184,61 @@ func FuzzOtherObject(f *testing.F) {
 		}
 	})
 }
+
+// detectRef is Detect without the early refusal.
+func detectRef(data []byte, pkt *discovery.PacketInfo) discovery.Verdict {
+	bv, err := ParseBVLC(data)
+	if err != nil {
+		return discovery.No
+	}
+	if bv.Mismatch && (pkt == nil || pkt.SrcPort != Port && pkt.DstPort != Port) {
+		return discovery.No
+	}
+	switch {
+	case bv.Function.HasNPDU():
+		if len(bv.Payload) < 2 || bv.Payload[0] != 0x01 || bv.Payload[1]&0x50 != 0 {
+			return discovery.No
+		}
+	case bv.Function == BVLCResult:
+		if bv.Length != 6 {
+			return discovery.No
+		}
+	case bv.Function == BVLCSecureBVLL:
+		return discovery.No
+	}
+	return discovery.Yes
+}
+
+func TestDetectEarlyRefusalSameVerdict(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	pkts := []*discovery.PacketInfo{nil, {SrcPort: Port, DstPort: Port}, {SrcPort: 5000, DstPort: 47809}}
+	yes := 0
+	for i := range 200000 {
+		b := make([]byte, r.IntN(24))
+		for j := range b {
+			b[j] = byte(r.Uint32())
+		}
+		if len(b) > 0 && i%2 == 0 {
+			b[0] = 0x81
+		}
+		if len(b) > 3 && i%4 == 0 {
+			b[1] = byte(r.IntN(14))
+			b[2], b[3] = 0, byte(len(b))
+			if len(b) > 5 {
+				b[4], b[5] = 0x01, b[5]&^0x50
+			}
+		}
+		for _, pkt := range pkts {
+			got, want := (&Dissector{}).Detect(b, pkt), detectRef(b, pkt)
+			if got != want {
+				t.Fatalf("% x: %v, reference %v", b, got, want)
+			}
+			if got == discovery.Yes {
+				yes++
+			}
+		}
+	}
+	if yes < 1000 {
+		t.Errorf("only %d accepted", yes)
+	}
+}
