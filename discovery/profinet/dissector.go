@@ -280,6 +280,9 @@ func (*RPC) Heuristic() bool { return true }
 
 // Detect checks the RPC header and the PNIO interface.
 func (*RPC) Detect(data []byte, pkt *discovery.PacketInfo) discovery.Verdict {
+	if len(data) < RPCHeaderLen || data[0] != 4 || data[1] > 10 {
+		return discovery.No // what ParseRPC refuses, without building its error
+	}
 	h, _, err := ParseRPC(data)
 	if err != nil || h.Interface.PNIOInterface() == 0 {
 		return discovery.No
