@@ -89,7 +89,8 @@ func helperMain() int {
 			got = append(got, d)
 		}
 	}()
-	res, err := Send(txPort, fr, SendOptions{Count: count, Rate: rate, Mmsg: os.Getenv("BLAST_MMSG") == "1", Batch: 64})
+	threads, _ := strconv.Atoi(os.Getenv("BLAST_THREADS"))
+	res, err := Send(txPort, fr, SendOptions{Count: count, Rate: rate, Mmsg: os.Getenv("BLAST_MMSG") == "1", Batch: 64, Threads: threads})
 	if err != nil {
 		stop.Store(true)
 		<-done
@@ -102,6 +103,36 @@ func helperMain() int {
 	stop.Store(true)
 	<-done
 	rep.Received = len(got)
+	if threads > 1 {
+		// Conversations interleave differently; each must arrive whole
+		// and in order.
+		sent := map[uint64][][]byte{}
+		for i := 0; i < want; i++ {
+			d := fr.At(i % fr.Len())
+			sent[hostPairHash(d)] = append(sent[hostPairHash(d)], d)
+		}
+		recv := map[uint64][][]byte{}
+		for _, d := range got {
+			recv[hostPairHash(d)] = append(recv[hostPairHash(d)], d)
+		}
+		for h, ds := range sent {
+			r := recv[h]
+			if len(r) != len(ds) {
+				rep.Mismatch = fmt.Sprintf("host pair %x: %d frames received, %d sent", h, len(r), len(ds))
+				break
+			}
+			for i := range ds {
+				if !bytes.Equal(r[i], ds[i]) {
+					rep.Mismatch = fmt.Sprintf("host pair %x: frame %d of the conversation differs", h, i+1)
+					break
+				}
+			}
+		}
+		if len(recv) != len(sent) && rep.Mismatch == "" {
+			rep.Mismatch = fmt.Sprintf("%d host pairs received, %d sent", len(recv), len(sent))
+		}
+		return 0
+	}
 	for i, d := range got {
 		if i >= want {
 			rep.Mismatch = fmt.Sprintf("frame %d received, only %d sent: % x", i+1, want, d[:min(len(d), 32)])
@@ -167,16 +198,19 @@ func TestSendsExactlyWhatItLoaded(t *testing.T) {
 	}
 	for _, file := range files {
 		for _, tc := range []struct {
-			name  string
-			mmsg  bool
-			twice bool    // send every frame twice (going round)
-			pps   float64 // paced
+			name    string
+			mmsg    bool
+			twice   bool    // send every frame twice (going round)
+			pps     float64 // paced
+			threads int
 		}{
 			{name: "ring"},
 			{name: "mmsg", mmsg: true},
 			{name: "ring-twice", twice: true},
 			{name: "mmsg-paced", mmsg: true, pps: 20000},
 			{name: "ring-paced", pps: 20000},
+			{name: "mmsg-2threads", mmsg: true, threads: 2},
+			{name: "ring-3threads-twice", threads: 3, twice: true},
 		} {
 			t.Run(filepath.Base(file)+"/"+tc.name, func(t *testing.T) {
 				fr, _, err := Load(file, 0)
@@ -191,7 +225,7 @@ func TestSendsExactlyWhatItLoaded(t *testing.T) {
 				}
 				cmd := exec.Command("ip", "netns", "exec", ns, self, "-test.run=^$")
 				cmd.Env = append(os.Environ(), helperEnv+"=1", "BLAST_FILE="+file, "BLAST_COUNT="+strconv.Itoa(count),
-					"BLAST_PPS="+strconv.FormatFloat(tc.pps, 'f', -1, 64), "BLAST_MMSG="+map[bool]string{true: "1"}[tc.mmsg])
+					"BLAST_PPS="+strconv.FormatFloat(tc.pps, 'f', -1, 64), "BLAST_MMSG="+map[bool]string{true: "1"}[tc.mmsg], "BLAST_THREADS="+strconv.Itoa(tc.threads))
 				var stderr bytes.Buffer
 				cmd.Stderr = &stderr
 				out, err := cmd.Output()

@@ -119,3 +119,55 @@ func Load(path string, n int) (fr *Frames, truncated int, err error) {
 	}
 	return fr, truncated, nil
 }
+
+// splitByHosts deals the frames out to n parts by their pair of hosts (the
+// IPv4 or IPv6 addresses, else the MAC addresses, in either direction), so
+// that every conversation stays in one part, in order.
+func splitByHosts(fr *Frames, n int) []*Frames {
+	parts := make([]*Frames, n)
+	for i := range parts {
+		parts[i] = &Frames{buf: make([]byte, 0, fr.Bytes()/n+fr.Bytes()/(4*n)), off: []int{0}}
+	}
+	for i := 0; i < fr.Len(); i++ {
+		d := fr.At(i)
+		p := parts[hostPairHash(d)%uint64(n)]
+		p.buf = append(p.buf, d...)
+		p.off = append(p.off, len(p.buf))
+		if len(d) > p.max {
+			p.max = len(d)
+		}
+	}
+	return parts
+}
+
+// hostPairHash is the same for both directions between two hosts.
+func hostPairHash(d []byte) uint64 {
+	a, b := d[0:6], d[6:12] // the frame is at least 14 bytes (Send checks)
+	off, et := 12, 0
+	for off+4 <= len(d) {
+		et = int(d[off])<<8 | int(d[off+1])
+		if et != 0x8100 && et != 0x88a8 {
+			break
+		}
+		off += 4
+	}
+	off += 2
+	switch {
+	case et == 0x0800 && off+20 <= len(d):
+		a, b = d[off+12:off+16], d[off+16:off+20]
+	case et == 0x86dd && off+40 <= len(d):
+		a, b = d[off+8:off+24], d[off+24:off+40]
+	}
+	if bytes.Compare(a, b) > 0 {
+		a, b = b, a
+	}
+	// FNV-1a over both addresses.
+	h := uint64(14695981039346656037)
+	for _, s := range [][]byte{a, b} {
+		for _, c := range s {
+			h ^= uint64(c)
+			h *= 1099511628211
+		}
+	}
+	return h
+}

@@ -40,6 +40,7 @@ func run(args []string) int {
 	count := fs.Int("count", 0, "send `N` frames, going round the loaded ones (default: each once); with -sink stop after N")
 	pps := fs.Float64("pps", 0, "target `RATE` in packets/s (0: flat out)")
 	batch := fs.Int("batch", 256, "at most `N` frames per send call")
+	threads := fs.Int("threads", 1, "send from `N` threads, frames dealt out by host pair (each conversation stays in order)")
 	mmsg := fs.Bool("mmsg", false, "send with sendmmsg(2) instead of the TX ring")
 	sink := fs.Bool("sink", false, "count frames arriving on IFACE instead of sending")
 	idle := fs.Duration("idle", 2*time.Second, "with -sink: stop when nothing arrived for `D` after the first frame")
@@ -89,7 +90,7 @@ func run(args []string) int {
 	}
 	fmt.Fprintf(os.Stderr, "blast: loaded %d frames (%d bytes, longest %d, %d cut short by the snap length) in %s\n",
 		fr.Len(), fr.Bytes(), fr.Max(), trunc, time.Since(t0).Round(time.Millisecond))
-	res, err := Send(*iface, fr, SendOptions{Rate: *pps, Count: *count, Batch: *batch, Mmsg: *mmsg})
+	res, err := Send(*iface, fr, SendOptions{Rate: *pps, Count: *count, Batch: *batch, Mmsg: *mmsg, Threads: *threads})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1

@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 	"unsafe"
@@ -29,6 +31,12 @@ type SendOptions struct {
 	// Mmsg sends with sendmmsg(2) from the loaded frames instead of the
 	// TX ring.
 	Mmsg bool
+	// Threads sends from this many threads, each with its own socket
+	// and its share of the frames: frames go to a thread by their pair of
+	// hosts (IP addresses, else MAC addresses, either direction), so each
+	// conversation stays in order; only the interleaving between
+	// conversations changes (default 1: the file's order).
+	Threads int
 }
 
 // SendResult is what Send did.
@@ -185,14 +193,82 @@ func Send(iface string, fr *Frames, opt SendOptions) (res SendResult, err error)
 		return res, err
 	}
 
+	threads := opt.Threads
+	if threads < 1 {
+		threads = 1
+	}
+	parts := []*Frames{fr}
+	if threads > 1 {
+		parts = splitByHosts(fr, threads)
+	}
+	type part struct {
+		fr    *Frames
+		count int
+		rate  float64
+		r     SendResult
+		err   error
+	}
+	ps := make([]*part, 0, len(parts))
+	left := total
+	for k, f := range parts {
+		if f.Len() == 0 {
+			continue
+		}
+		// Each thread sends its share of the count and of the rate.
+		c := int(float64(total) * float64(f.Len()) / float64(fr.Len()))
+		if k == len(parts)-1 {
+			c = left
+		}
+		left -= c
+		ps = append(ps, &part{fr: f, count: c, rate: opt.Rate * float64(f.Len()) / float64(fr.Len())})
+	}
+	before, _ := Counters(iface, "tx_packets", "tx_dropped")
+	var ru0 unix.Rusage
+	unix.Getrusage(unix.RUSAGE_SELF, &ru0)
+	start := time.Now()
+	var wg sync.WaitGroup
+	for _, p := range ps {
+		wg.Add(1)
+		go func(p *part) {
+			defer wg.Done()
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
+			p.err = sendLoop(ifi, p.fr, opt, p.count, p.rate, start, &p.r)
+		}(p)
+	}
+	wg.Wait()
+	res.Elapsed = time.Since(start)
+	for _, p := range ps {
+		if p.err != nil && err == nil {
+			err = p.err
+		}
+		res.Sent += p.r.Sent
+		res.Bytes += p.r.Bytes
+		res.Calls += p.r.Calls
+		res.DropCalls += p.r.DropCalls
+	}
+	var ru1 unix.Rusage
+	unix.Getrusage(unix.RUSAGE_SELF, &ru1)
+	res.User = time.Duration(unix.TimevalToNsec(ru1.Utime) - unix.TimevalToNsec(ru0.Utime))
+	res.Sys = time.Duration(unix.TimevalToNsec(ru1.Stime) - unix.TimevalToNsec(ru0.Stime))
+	if after, err := Counters(iface, "tx_packets", "tx_dropped"); err == nil && before != nil {
+		res.TxPackets, res.TxDropped = after["tx_packets"]-before["tx_packets"], after["tx_dropped"]-before["tx_dropped"]
+		res.CountersOK = true
+	}
+	return res, err
+}
+
+// sendLoop sends total frames of fr (going round) on its own socket, at
+// rate packets/s from start (0: flat out), adding to res.
+func sendLoop(ifi int, fr *Frames, opt SendOptions, total int, rate float64, start time.Time, res *SendResult) error {
 	// Protocol 0: the socket receives nothing.
 	fd, err := unix.Socket(unix.AF_PACKET, unix.SOCK_RAW|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
-		return res, fmt.Errorf("blast: packet socket: %w", err)
+		return fmt.Errorf("blast: packet socket: %w", err)
 	}
 	defer unix.Close(fd)
 	if err := unix.SetsockoptInt(fd, unix.SOL_PACKET, unix.PACKET_QDISC_BYPASS, 1); err != nil {
-		return res, fmt.Errorf("blast: PACKET_QDISC_BYPASS: %w", err)
+		return fmt.Errorf("blast: PACKET_QDISC_BYPASS: %w", err)
 	}
 	var tx transmitter
 	if opt.Mmsg {
@@ -200,29 +276,24 @@ func Send(iface string, fr *Frames, opt SendOptions) (res SendResult, err error)
 	} else {
 		r, err := newRingTx(fd, fr, opt.RingFrames)
 		if err != nil {
-			return res, err
+			return err
 		}
 		defer r.close()
 		tx = r
 	}
 	if err := unix.Bind(fd, &unix.SockaddrLinklayer{Ifindex: ifi}); err != nil {
-		return res, fmt.Errorf("blast: bind %s: %w", iface, err)
+		return fmt.Errorf("blast: bind: %w", err)
 	}
-
-	before, _ := Counters(iface, "tx_packets", "tx_dropped")
-	var ru0 unix.Rusage
-	unix.Getrusage(unix.RUSAGE_SELF, &ru0)
-	start := time.Now()
 	var period time.Duration
-	if opt.Rate > 0 {
-		period = time.Duration(float64(time.Second) / opt.Rate)
+	if rate > 0 {
+		period = time.Duration(float64(time.Second) / rate)
 	}
 	src := 0 // next frame of fr
 	sent := 0
 	for sent < total {
 		n := opt.Batch
-		if opt.Rate > 0 {
-			due := int(float64(time.Since(start))/float64(time.Second)*opt.Rate) + 1
+		if rate > 0 {
+			due := int(float64(time.Since(start))/float64(time.Second)*rate) + 1
 			if due > total {
 				due = total
 			}
@@ -246,33 +317,21 @@ func Send(iface string, fr *Frames, opt SendOptions) (res SendResult, err error)
 		if src+n > fr.Len() {
 			n = fr.Len() - src // batches do not wrap round the frames
 		}
-		k, err := tx.send(src, n, &res)
+		k, err := tx.send(src, n, res)
 		if err != nil {
-			return res, err
+			return err
 		}
 		res.Calls++
 		for i := src; i < src+k; i++ {
 			res.Bytes += uint64(fr.off[i+1] - fr.off[i])
 		}
+		res.Sent += uint64(k)
 		sent += k
 		if src += k; src == fr.Len() {
 			src = 0
 		}
 	}
-	if err := tx.flush(&res); err != nil {
-		return res, err
-	}
-	res.Elapsed = time.Since(start)
-	res.Sent = uint64(sent)
-	var ru1 unix.Rusage
-	unix.Getrusage(unix.RUSAGE_SELF, &ru1)
-	res.User = time.Duration(unix.TimevalToNsec(ru1.Utime) - unix.TimevalToNsec(ru0.Utime))
-	res.Sys = time.Duration(unix.TimevalToNsec(ru1.Stime) - unix.TimevalToNsec(ru0.Stime))
-	if after, err := Counters(iface, "tx_packets", "tx_dropped"); err == nil && before != nil {
-		res.TxPackets, res.TxDropped = after["tx_packets"]-before["tx_packets"], after["tx_dropped"]-before["tx_dropped"]
-		res.CountersOK = true
-	}
-	return res, nil
+	return tx.flush(res)
 }
 
 // A transmitter hands frames [src, src+n) of the loaded ones to the kernel
