@@ -32,7 +32,8 @@
 # leaves the namespace: no address, no route, IPv6 disabled; blast refuses
 # any interface that is not a veth in a namespace made by ip netns add.
 #
-# Env: SENDER (blast), BLAST_MODE (mmsg | ring), RATES ("100000 200000
+# Env: SENDER (blast), BLAST_MODE (mmsg | ring), BLAST_THREADS (1: sender
+# threads in the rate sweep; step 1 measures 1 and 2), RATES ("100000 200000
 # 300000 400000 top"), LIMIT (1000000: more than the 64 MiB ring holds, so
 # a burst cannot hide loss), STEADY_PPS (100000), STEADY_SECONDS (10),
 # CEILING=0 skips step 1, MB (200: corpus size), OUT (bench/out), SHARED
@@ -46,6 +47,7 @@ OUT=${OUT:-$ROOT/bench/out}
 SHARED=${SHARED:-$(cd "$ROOT/../shared" 2>/dev/null && pwd || true)}
 SENDER=${SENDER:-blast}
 BLAST_MODE=${BLAST_MODE:-mmsg}
+BLAST_THREADS=${BLAST_THREADS:-1}
 if [ "$SENDER" = tcpreplay ]; then
   RATES=${RATES:-20000 50000 100000 150000 200000 300000 top}
 else
@@ -98,7 +100,7 @@ PKTS=$(capinfos -T -r -c "$CORPUS" | cut -f2)
 AVG=$(capinfos -T -r -z "$CORPUS" | cut -f2)
 echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); load average $(cut -d' ' -f1-3 /proc/loadavg)"
 if [ "$SENDER" = blast ]; then
-  echo "otzone: $(git -C "$ROOT" describe --always --dirty 2>/dev/null); sender: bench/blast ($BLAST_MODE, PACKET_QDISC_BYPASS, frames in memory)"
+  echo "otzone: $(git -C "$ROOT" describe --always --dirty 2>/dev/null); sender: bench/blast ($BLAST_MODE, PACKET_QDISC_BYPASS, frames in memory, $BLAST_THREADS thread(s) in the sweep)"
 else
   echo "otzone: $(git -C "$ROOT" describe --always --dirty 2>/dev/null); sender: $(tcpreplay --version 2>&1 | head -1)"
 fi
@@ -119,7 +121,7 @@ kv() { echo "$1" | tr ' ' '\n' | awk -F= -v k="$2" '$1 == k { print $2 }'; }
 send() {
   local rate=$1 count=$2 rep
   if [ "$SENDER" = blast ]; then
-    local args=(-i "$TX" -n "$count" -count "$count")
+    local args=(-i "$TX" -n "$count" -count "$count" -threads "${THREADS:-$BLAST_THREADS}")
     [ "$BLAST_MODE" = mmsg ] && args+=(-mmsg)
     [ "$rate" = top ] || args+=(-pps "$rate")
     rep=$(in_ns "$BLAST" "${args[@]}" "$CORPUS" 2>/dev/null)
@@ -141,20 +143,22 @@ send() {
 
 if [ "$SENDER" = blast ] && [ "$CEILING" = 1 ]; then
   echo "sender ceiling (flat out, $LIMIT frames):"
-  printf '  %-22s %10s %8s %10s %10s %12s %s\n' reader pps Mbit/s sent received sender_us/pkt CPUs
-  C0=$(cpu_snap); send top "$LIMIT"; C1=$(cpu_snap)
-  printf '  %-22s %10s %8s %10s %10s %12s %s\n' "none" "$RPPS" "$RMBPS" "$SENT" - \
-    "$(awk -v c="$SCPU" -v n="$SENT" 'BEGIN { printf "%.2f", 1e6 * c / n }')" "$(cpu_busy "$C0" "$C1")"
-  in_ns "$BLAST" -sink -i "$RX" -idle 1s >"$OUT/live-sink.out" 2>"$OUT/live-sink.err" &
-  SINK=$!
-  for _ in $(seq 50); do grep -q listening "$OUT/live-sink.err" 2>/dev/null && break; sleep 0.1; done
-  C0=$(cpu_snap); send top "$LIMIT"; C1=$(cpu_snap)
-  wait "$SINK" || true
-  SINK=
-  SREP=$(cat "$OUT/live-sink.out")
-  printf '  %-22s %10s %8s %10s %10s %12s %s\n' "trivial ring reader" "$RPPS" "$RMBPS" "$SENT" "$(kv "$SREP" received)" \
-    "$(awk -v c="$SCPU" -v n="$SENT" 'BEGIN { printf "%.2f", 1e6 * c / n }')" "$(cpu_busy "$C0" "$C1")"
-  echo "  trivial reader: kernel drops $(kv "$SREP" kernel_drops), its CPU $(kv "$SREP" user)+$(kv "$SREP" sys) s"
+  printf '  %-30s %10s %8s %10s %10s %13s %s\n' reader pps Mbit/s sent received sender_us/pkt CPUs
+  for TH in 1 2; do
+    C0=$(cpu_snap); THREADS=$TH send top "$LIMIT"; C1=$(cpu_snap)
+    printf '  %-30s %10s %8s %10s %10s %13s %s\n' "none, $TH sender thread(s)" "$RPPS" "$RMBPS" "$SENT" - \
+      "$(awk -v c="$SCPU" -v n="$SENT" 'BEGIN { printf "%.2f", 1e6 * c / n }')" "$(cpu_busy "$C0" "$C1")"
+    in_ns "$BLAST" -sink -i "$RX" -idle 1s >"$OUT/live-sink.out" 2>"$OUT/live-sink.err" &
+    SINK=$!
+    for _ in $(seq 50); do grep -q listening "$OUT/live-sink.err" 2>/dev/null && break; sleep 0.1; done
+    C0=$(cpu_snap); THREADS=$TH send top "$LIMIT"; C1=$(cpu_snap)
+    wait "$SINK" || true
+    SINK=
+    SREP=$(cat "$OUT/live-sink.out")
+    printf '  %-30s %10s %8s %10s %10s %13s %s\n' "trivial ring, $TH sender thread(s)" "$RPPS" "$RMBPS" "$SENT" "$(kv "$SREP" received)" \
+      "$(awk -v c="$SCPU" -v n="$SENT" 'BEGIN { printf "%.2f", 1e6 * c / n }')" "$(cpu_busy "$C0" "$C1")"
+    echo "    trivial reader: kernel drops $(kv "$SREP" kernel_drops), its CPU $(kv "$SREP" user)+$(kv "$SREP" sys) s"
+  done
   echo
 fi
 
