@@ -242,3 +242,33 @@ func TestDetectEarlyRefusalSameVerdict(t *testing.T) {
 		t.Errorf("only %d accepted", yes)
 	}
 }
+
+// BenchmarkDatagramFlow is BenchmarkDatagram's ack on a flow, after the
+// reinitialize_device request of parse_test.go, with new invoke ids each
+// time: a poller's steady state, answered from the flow's memo (one op =
+// the request and the ack).
+func BenchmarkDatagramFlow(b *testing.B) {
+	req := unhex(b, "810a001101040005011409061d0b0044656c63617474793730")
+	ack := unhex(b, rpVendorName)
+	d := New()
+	f := &discovery.Flow{}
+	c, s := steadyPkt(1), steadyPkt(2)
+	c.Flow, s.Flow = f, f
+	s.Src, s.Dst = c.Dst, c.Src
+	emit := func(discovery.Observation) {}
+	b.SetBytes(int64(len(req) + len(ack)))
+	b.ReportAllocs()
+	for b.Loop() {
+		req[8]++
+		ack[11] = req[8] // the invoke ids (APDU octets 2 and 1)
+		if err := d.Datagram(req, c, emit); err != nil {
+			b.Fatal(err)
+		}
+		if err := d.Datagram(ack, s, emit); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if d.memoHits == 0 {
+		b.Fatal("the memo never answered")
+	}
+}
