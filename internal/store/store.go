@@ -29,7 +29,6 @@ type Store struct {
 	readonly bool
 	rawMu    sync.Mutex
 	raw      *rawConn
-	wbuf     rowBuf // Commit's encoded rows, kept for the next batch
 }
 
 // ErrNotOtzone is returned when the file exists but is not an otzone
@@ -96,7 +95,7 @@ func (s *Store) rawConn() (*rawConn, error) {
 	if err != nil {
 		return nil, err
 	}
-	pragmas := "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -32768; PRAGMA foreign_keys = 1"
+	pragmas := "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -32768; PRAGMA foreign_keys = 1; PRAGMA wal_autocheckpoint = 16384"
 	if s.readonly {
 		pragmas = "PRAGMA query_only = 1; PRAGMA foreign_keys = 1"
 	}
@@ -215,7 +214,6 @@ func (s *Store) ShrinkMemory(ctx context.Context) error {
 	if s.raw != nil {
 		s.raw.releaseMemory()
 	}
-	s.wbuf = rowBuf{}
 	s.rawMu.Unlock()
 	_, err := s.db.ExecContext(ctx, "PRAGMA shrink_memory")
 	return err

@@ -79,11 +79,11 @@ func (s *Store) Commit(ctx context.Context, id SourceID, rows *inventory.Rows, p
 	if err := c.exec("BEGIN IMMEDIATE"); err != nil {
 		return fmt.Errorf("store: commit: %w", err)
 	}
-	err = writeRows(c, &s.wbuf, rows)
-	if cap(s.wbuf.b) > maxKeptBuf {
-		s.wbuf = rowBuf{}
-	}
-	if err != nil {
+	// The encoded rows are garbage after the batch: kept for the next one
+	// they would sit in the live heap (and double in the collector's
+	// target) through the packets in between.
+	var b rowBuf
+	if err := writeRows(c, &b, rows); err != nil {
 		c.exec("ROLLBACK")
 		return fmt.Errorf("store: commit: %w", err)
 	}
@@ -99,11 +99,6 @@ func (s *Store) Commit(ctx context.Context, id SourceID, rows *inventory.Rows, p
 	}
 	return nil
 }
-
-// maxKeptBuf is the most encoded rows Commit keeps for the next batch
-// (it needs a table's rows of a batch at once; the next batch is usually
-// as large).
-const maxKeptBuf = 32 << 20
 
 const progressSQL = `UPDATE sources SET packets = ?, bytes = ?, first_seen = ?, last_seen = ?, malformed = ?,
 		error = ?, capture_stats = ?, complete = ?, finished_at = ? WHERE id = ?`
@@ -322,14 +317,10 @@ func upsert(c *rawConn, b *rowBuf, table, q, types string, nkey, n int, enc func
 		enc(i)
 		k := len(kb)
 		kb = appendSortKey(kb, b.b[off:], types[:nkey])
-		keys = append(keys, sortKey{prefix: prefix(kb[k:]), off: uint32(off), key: uint32(k), n: uint32(len(kb) - k)})
+		p0, p1 := prefix(kb[k:])
+		keys = append(keys, sortKey{p0: p0, p1: p1, off: uint32(off), key: uint32(k), n: uint32(len(kb) - k)})
 	}
-	slices.SortFunc(keys, func(x, y sortKey) int {
-		if x.prefix != y.prefix {
-			return cmp.Compare(x.prefix, y.prefix)
-		}
-		return bytes.Compare(kb[x.key:x.key+x.n], kb[y.key:y.key+y.n])
-	})
+	slices.SortFunc(keys, func(x, y sortKey) int { return x.compare(&y, kb) })
 	for _, k := range keys {
 		b.offs = append(b.offs, k.off)
 	}
@@ -352,10 +343,21 @@ func upsert(c *rawConn, b *rowBuf, table, q, types string, nkey, n int, enc func
 
 // sortKey orders an encoded row (at off in rowBuf.b) by its key columns,
 // as SQLite orders them: a byte string (n bytes at key in rowBuf.kb) that
-// compares bytewise as the columns do, and its first 8 bytes as a number.
+// compares bytewise as the columns do, and its first 16 bytes as two
+// numbers (which decide most comparisons without reading kb).
 type sortKey struct {
-	prefix      uint64
+	p0, p1      uint64
 	off, key, n uint32
+}
+
+func (x *sortKey) compare(y *sortKey, kb []byte) int {
+	if x.p0 != y.p0 {
+		return cmp.Compare(x.p0, y.p0)
+	}
+	if x.p1 != y.p1 {
+		return cmp.Compare(x.p1, y.p1)
+	}
+	return bytes.Compare(kb[x.key:x.key+x.n], kb[y.key:y.key+y.n])
 }
 
 // appendSortKey appends the sort key of an encoded row's first
@@ -386,11 +388,11 @@ func appendSortKey(kb, row []byte, types string) []byte {
 	return kb
 }
 
-// prefix is a sort key's first 8 bytes as a number (zero-padded).
-func prefix(k []byte) uint64 {
-	var p [8]byte
+// prefix is a sort key's first 16 bytes as two numbers (zero-padded).
+func prefix(k []byte) (uint64, uint64) {
+	var p [16]byte
 	copy(p[:], k)
-	return binary.BigEndian.Uint64(p[:])
+	return binary.BigEndian.Uint64(p[:8]), binary.BigEndian.Uint64(p[8:])
 }
 
 // keyString formats an encoded row's key columns for an error message.

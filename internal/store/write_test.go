@@ -1,8 +1,6 @@
 package store
 
 import (
-	"bytes"
-	"cmp"
 	"context"
 	"fmt"
 	"math"
@@ -76,7 +74,8 @@ func TestSortKeyOrdersAsSQLite(t *testing.T) {
 	if _, err := s.db.Exec(`CREATE TABLE k (a TEXT, b INTEGER, c TEXT, PRIMARY KEY (a, b, c)) WITHOUT ROWID`); err != nil {
 		t.Fatal(err)
 	}
-	texts := []string{"", "\x00", "\x00\x00", "\x00\x01", "\x01", "a", "a\x00", "a\x00b", "a\x01", "ab", "b", "\xff", "\xff\x00", "é", "A"}
+	texts := []string{"", "\x00", "\x00\x00", "\x00\x01", "\x01", "a", "a\x00", "a\x00b", "a\x01", "ab", "b", "\xff", "\xff\x00", "é", "A",
+		"0123456789abcdefX", "0123456789abcdef", "0123456789abcdef\x00", "0123456789abcdefY"}
 	ints := []int64{math.MinInt64, -1, 0, 1, 255, 256, math.MaxInt64}
 	var b rowBuf
 	for _, x := range texts {
@@ -97,14 +96,10 @@ func TestSortKeyOrdersAsSQLite(t *testing.T) {
 	for i, off := range b.offs {
 		k := len(kb)
 		kb = appendSortKey(kb, b.b[off:], "tit")
-		keys[i] = sortKey{prefix: prefix(kb[k:]), off: off, key: uint32(k), n: uint32(len(kb) - k)}
+		p0, p1 := prefix(kb[k:])
+		keys[i] = sortKey{p0: p0, p1: p1, off: off, key: uint32(k), n: uint32(len(kb) - k)}
 	}
-	slices.SortFunc(keys, func(x, y sortKey) int {
-		if x.prefix != y.prefix {
-			return cmp.Compare(x.prefix, y.prefix)
-		}
-		return bytes.Compare(kb[x.key:x.key+x.n], kb[y.key:y.key+y.n])
-	})
+	slices.SortFunc(keys, func(x, y sortKey) int { return x.compare(&y, kb) })
 	rows, err := s.db.Query(`SELECT a, b, c FROM k ORDER BY a, b, c`)
 	if err != nil {
 		t.Fatal(err)
