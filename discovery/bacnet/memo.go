@@ -37,8 +37,8 @@ type memoEntry struct {
 	nops     uint8
 	ok       bool // the headers were parsed to the end
 	tailOK   bool
-	shape    [maxShape]byte
-	pktSrc   discovery.Endpoint // the packet's addresses, as compared
+	shape    [maxShape / 8]uint64 // the headers, little-endian words
+	pktSrc   discovery.Endpoint   // the packet's addresses, as compared
 	pktDst   discovery.Endpoint
 	op       memoOp             // the operation, when nops is 1
 	src, dst discovery.Endpoint // the message's endpoints (msg.src, msg.dst)
@@ -165,17 +165,7 @@ func (f *flowMemo) find(data []byte, pkt *discovery.PacketInfo, gen uint32) *mem
 		i++
 		h := int(e.hdr)
 		if e.gen != gen || len(data) < h || e.sport != pkt.SrcPort || e.dport != pkt.DstPort ||
-			data[0] != e.shape[0] || data[1] != e.shape[1] {
-			continue
-		}
-		if k := int(e.invoke); k > 0 {
-			if string(e.shape[4:k]) != string(data[4:k]) || string(e.shape[k+1:h]) != string(data[k+1:h]) {
-				continue
-			}
-		} else if string(e.shape[4:h]) != string(data[4:h]) {
-			continue
-		}
-		if e.pktSrc != pkt.Src || e.pktDst != pkt.Dst {
+			!e.sameShape(data) || !sameEndpoint(&e.pktSrc, &pkt.Src) || !sameEndpoint(&e.pktDst, &pkt.Dst) {
 			continue
 		}
 		f.last = uint8(i - 1)
@@ -203,7 +193,12 @@ func (f *flowMemo) store(s *memoEntry, data []byte, pkt *discovery.PacketInfo, g
 	}
 	tail := e.tail
 	*e = *s
-	copy(e.shape[:], data[:h])
+	for w := range e.shape {
+		e.shape[w] = 0
+		if 8*w < h {
+			e.shape[w] = word(data[:h], 8*w)
+		}
+	}
 	e.gen, e.pktSrc, e.pktDst, e.sport, e.dport = gen, pkt.Src, pkt.Dst, pkt.SrcPort, pkt.DstPort
 	e.tail = tail
 	e.setTail(data[h:], gen, e.action != actNone)
@@ -219,4 +214,45 @@ func (e *memoEntry) setTail(tail []byte, gen uint32, ok bool) {
 	if e.tailOK {
 		e.tail, e.tailGen = append(e.tail[:0], tail...), gen
 	}
+}
+
+// word returns the 8 octets of b at off as a little-endian word, zeros
+// past the end of b.
+func word(b []byte, off int) uint64 {
+	if off+8 <= len(b) {
+		return binary.LittleEndian.Uint64(b[off:])
+	}
+	var v uint64
+	for i := len(b) - 1; i >= off; i-- {
+		v = v<<8 | uint64(b[i])
+	}
+	return v
+}
+
+// sameShape reports whether data (at least hdr octets) starts with e's
+// headers, the BVLC length (octets 2-3) and the invoke id aside: word by
+// word under a mask, without a call per compared run.
+func (e *memoEntry) sameShape(data []byte) bool {
+	h, inv := int(e.hdr), int(e.invoke)
+	for w := 0; 8*w < h; w++ {
+		m := ^uint64(0)
+		if w == 0 {
+			m &^= 0xffff << 16
+		}
+		if r := h - 8*w; r < 8 {
+			m &= 1<<(8*r) - 1
+		}
+		if inv > 0 && inv>>3 == w {
+			m &^= 0xff << (8 * (inv & 7))
+		}
+		if (word(data, 8*w)^e.shape[w])&m != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// sameEndpoint is a == b, field by field, inline.
+func sameEndpoint(a, b *discovery.Endpoint) bool {
+	return a.IP == b.IP && a.MAC == b.MAC && a.Sub == b.Sub
 }

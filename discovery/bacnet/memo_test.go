@@ -272,3 +272,49 @@ func BenchmarkDatagramFlow(b *testing.B) {
 		b.Fatal("the memo never answered")
 	}
 }
+
+// sameShape agrees with comparing the octets one by one.
+func TestSameShapeOctetwise(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 14))
+	matches := 0
+	for i := range 200000 {
+		h := 5 + r.IntN(maxShape-4)
+		a := make([]byte, h+r.IntN(20))
+		for j := range a {
+			a[j] = byte(r.Uint32())
+		}
+		inv := 0
+		if i%2 == 0 {
+			inv = 4 + r.IntN(h-4)
+		}
+		b := append([]byte(nil), a...)
+		if i%3 != 0 { // mostly equal, with a few octets changed
+			for range r.IntN(3) {
+				b[r.IntN(len(b))] ^= byte(1 + r.IntN(255))
+			}
+		} else {
+			b = b[:h+r.IntN(len(b)-h+1)]
+		}
+		e := memoEntry{hdr: int8(h), invoke: uint8(inv)}
+		for w := range e.shape {
+			if 8*w < h {
+				e.shape[w] = word(a[:h], 8*w)
+			}
+		}
+		want := true
+		for j := 0; j < h; j++ {
+			if j != 2 && j != 3 && (inv == 0 || j != inv) && a[j] != b[j] {
+				want = false
+			}
+		}
+		if got := e.sameShape(b); got != want {
+			t.Fatalf("h %d invoke %d\n% x\n% x: %v, octet-wise %v", h, inv, a[:h], b[:h], got, want)
+		}
+		if want {
+			matches++
+		}
+	}
+	if matches < 10000 {
+		t.Errorf("only %d matches", matches)
+	}
+}
