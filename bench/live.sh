@@ -24,7 +24,10 @@
 #    core) and each CPU's busy share (/proc/stat), and the highest rate
 #    with loss under 0.1 %, in packets/s and Mbit/s (frame bytes, as
 #    tcpreplay counts them).
-# 3. Then it sends at a steady STEADY_PPS for STEADY_SECONDS and reports
+# 3. Drain (blast only): otzone stopped with SIGSTOP while the sender
+#    queues DRAIN_N frames in its ring, then resumed: the rate at which it
+#    works through them is its own ceiling, with no sender on the CPUs.
+# 4. Then it sends at a steady STEADY_PPS for STEADY_SECONDS and reports
 #    otzone's CPU use (user+sys from /proc, percent of one core).
 #
 # Needs root, ip (iproute2), capinfos, go, tcpreplay for SENDER=tcpreplay
@@ -36,7 +39,7 @@
 # threads in the rate sweep; step 1 measures 1 and 2), RATES ("100000 200000
 # 300000 400000 top"), LIMIT (1000000: more than the 64 MiB ring holds, so
 # a burst cannot hide loss), STEADY_PPS (100000), STEADY_SECONDS (10),
-# CEILING=0 skips step 1, MB (200: corpus size), OUT (bench/out), SHARED
+# CEILING=0 skips step 1, DRAIN_N (250000; 0 skips step 3), MB (200: corpus size), OUT (bench/out), SHARED
 # (../shared), KEEP_NS=1 to leave the namespace, PROFILE=FILE writes a CPU
 # profile of otzone during the steady run.
 set -euo pipefail
@@ -217,6 +220,32 @@ done
 echo "(otz_cpu%, snd_cpu%: user+sys of otzone and of the sender over the sending time, % of one core; CPUs: each CPU's busy share then, all processes)"
 echo
 echo "highest rate with loss < 0.1 %: $BEST_PPS packets/s, $BEST_MBPS Mbit/s"
+
+# otzone's own ceiling, without a sender competing for the CPUs: stop
+# otzone (SIGSTOP), let the sender fill its ring with DRAIN_N frames, resume
+# it and time how long it takes to process them (until its CPU time stops
+# growing). The ring (64 MiB) holds about 300 000 corpus frames.
+if [ "$SENDER" = blast ] && [ "${DRAIN_N:-250000}" -gt 0 ]; then
+  DN=${DRAIN_N:-250000}
+  DB="$OUT/live-bench.db"
+  start_capture "$DB"
+  kill -STOP "$PID"
+  send top "$DN"
+  sleep 0.3 # the last block retires after at most 100 ms
+  T0=$(cpu_ticks "$PID"); W0=$(date +%s.%N)
+  kill -CONT "$PID"
+  LAST=$T0 WL=$W0 QUIET=0
+  while [ "$QUIET" -lt 10 ]; do
+    sleep 0.05
+    T=$(cpu_ticks "$PID")
+    if [ "$T" != "$LAST" ]; then LAST=$T WL=$(date +%s.%N) QUIET=0; else QUIET=$((QUIET + 1)); fi
+  done
+  stop_capture
+  CAP=$(awk '/^captured/ {print $2}' "$DB.out")
+  KD=$(awk '/^kernel:/ {print $4}' "$DB.out")
+  awk -v n="$CAP" -v s="$SENT" -v kd="$KD" -v t0="$T0" -v t1="$LAST" -v w0="$W0" -v w1="$WL" -v hz="$HZ" \
+    'BEGIN { printf "drain: %d of %d queued frames (%d kernel drops) processed in %.2f s after SIGCONT: %.0f packets/s, %.2f CPU-s (%.2f us per packet)\n", n, s, kd, w1 - w0, n / (w1 - w0), (t1 - t0) / hz, 1e6 * (t1 - t0) / hz / n }'
+fi
 
 # CPU at a steady rate.
 DB="$OUT/live-bench.db"
