@@ -231,14 +231,16 @@ func (d *Dissector) Datagram(data []byte, pkt *discovery.PacketInfo, emit discov
 // replay handles a datagram whose headers match e.
 func (d *Dissector) replay(e *memoEntry, data []byte, pkt *discovery.PacketInfo, emit discovery.Emit) {
 	if e.nops != 0 {
-		op := &e.op
-		client, server := e.src, e.dst
-		if op.link {
+		var client, server discovery.Endpoint
+		if e.link {
 			client, server = pkt.Src, receiver(pkt.Dst)
+		} else {
+			client, server = e.msgEnds(pkt)
 		}
+		name, class := opInfo(int(e.opCode))
 		o := pkt.Obs(discovery.KindOperation, client)
 		o.Peer, o.Protocol, o.Transport, o.Port = server, "bacnet", "udp", pkt.DstPort
-		o.Op = discovery.Operation{Code: int(op.code), Name: op.name, Class: op.class}
+		o.Op = discovery.Operation{Code: int(e.opCode), Name: name, Class: class}
 		emit(o)
 	}
 	if e.action == actNone {
@@ -251,7 +253,8 @@ func (d *Dissector) replay(e *memoEntry, data []byte, pkt *discovery.PacketInfo,
 	if e.tailGen == d.gen && e.tailOK && bytes.Equal(e.tail, tail) {
 		return // the same I-Am or ack again: nothing it says is new
 	}
-	m := msg{pkt: pkt, emit: emit, src: e.src, dst: e.dst, srcSub: e.srcSub, dstSub: e.dstSub,
+	src, dst := e.msgEnds(pkt)
+	m := msg{pkt: pkt, emit: emit, src: src, dst: dst, srcSub: e.srcSub, dstSub: e.dstSub,
 		srcPort: e.srcPort, dstPort: pkt.DstPort, transport: "udp", dstUnicast: e.dstUnicast, data: data}
 	gen := d.gen
 	if e.action == actIAm {

@@ -22,31 +22,35 @@ type flowMemo struct {
 }
 
 // memoEntry is one datagram's headers and what handling them gave that
-// does not depend on the de-duplication state: the operations, and where
-// the service data starts and what reads it. The fields every lookup
-// compares come first, the headers inline, so that a lookup touches few
-// cache lines.
+// does not depend on the de-duplication state: the operation, and where
+// the service data starts and what reads it. It is kept small, the
+// fields every lookup compares first and the headers inline, so that a
+// lookup touches few cache lines.
 type memoEntry struct {
-	gen      uint32
-	sport    uint16
-	dport    uint16
-	hdr      int8  // length of the headers (shape), 0 = unused, -1 = cannot replay
-	invoke   uint8 // offset of the invoke id (not compared), 0 = none
-	action   uint8 // actNone, actIAm, actAck
-	svc      uint8 // the ack's service
-	nops     uint8
-	ok       bool // the headers were parsed to the end
-	tailOK   bool
-	shape    [maxShape / 8]uint64 // the headers, little-endian words
-	pktSrc   discovery.Endpoint   // the packet's addresses, as compared
-	pktDst   discovery.Endpoint
-	op       memoOp             // the operation, when nops is 1
-	src, dst discovery.Endpoint // the message's endpoints (msg.src, msg.dst)
-	srcSub   uint32
-	dstSub   uint32
-	srcPort  uint16
+	gen    uint32
+	sport  uint16
+	dport  uint16
+	hdr    int8  // length of the headers (shape), 0 = unused, -1 = cannot replay
+	invoke uint8 // offset of the invoke id (not compared), 0 = none
+	action uint8 // actNone, actIAm, actAck
+	svc    uint8 // the ack's service
+	nops   uint8 // 0 or 1 operation, opCode (name and class: opInfo)
+	link   bool  // the operation is between the packet's sender and receiver, not the message's
+	plain  bool  // the message's endpoints are the packet's with subSrc/subDst (else ends)
+	ok     bool  // the headers were parsed to the end
 	// dstUnicast as computed for the message
 	dstUnicast bool
+	tailOK     bool
+	srcPort    uint16
+	opCode     int32
+	srcSub     uint32
+	dstSub     uint32
+	shape      [maxShape / 8]uint64 // the headers, little-endian words
+	pktSrc     discovery.Endpoint   // the packet's addresses, as compared
+	pktDst     discovery.Endpoint
+	subSrc     string
+	subDst     string
+	ends       *[2]discovery.Endpoint // the message's endpoints when not plain (Forwarded-NPDU)
 	// tail is the service data (I-Am, ack) last handled under this entry
 	// and generation tailGen, when tailOK.
 	tailGen uint32
@@ -54,8 +58,9 @@ type memoEntry struct {
 }
 
 // maxShape bounds the headers a memo entry keeps (BVLC 4-10, NPDU 2-25,
-// APDU 2-6 octets); datagrams with longer ones are always parsed.
-const maxShape = 48
+// APDU 2-6 octets; most are under 24); datagrams with longer ones are
+// always parsed.
+const maxShape = 32
 
 const (
 	actNone = iota
@@ -63,22 +68,45 @@ const (
 	actAck
 )
 
-// memoOp is an operation the headers gave: between the message's
-// endpoints, or (link) between the packet's sender and receiver.
-type memoOp struct {
-	link  bool
-	code  int32
-	name  string
-	class discovery.OpClass
+// opInfo is the name and class op gives code (see op's code spaces).
+func opInfo(code int) (string, discovery.OpClass) {
+	switch code >> 8 {
+	case 0:
+		s := ConfirmedService(code)
+		return s.String(), s.Class()
+	case 1:
+		f := BVLCFunction(code & 0xff)
+		return f.String(), bvlcClass(f)
+	}
+	s := UnconfirmedService(code & 0xff)
+	return s.String(), s.Class()
+}
+
+// msgEnds returns the message's endpoints for a packet matching e.
+func (e *memoEntry) msgEnds(pkt *discovery.PacketInfo) (src, dst discovery.Endpoint) {
+	if !e.plain {
+		return e.ends[0], e.ends[1]
+	}
+	src, dst = pkt.Src, receiver(pkt.Dst)
+	src.Sub, dst.Sub = e.subSrc, e.subDst
+	return src, dst
 }
 
 func (e *memoEntry) reset() {
-	e.ok, e.hdr, e.invoke, e.action, e.svc, e.nops = false, 0, 0, actNone, 0, 0
+	e.ok, e.hdr, e.invoke, e.action, e.svc, e.nops, e.link = false, 0, 0, actNone, 0, 0, false
 }
 
 // setMsg keeps what a replay needs of m.
 func (e *memoEntry) setMsg(m *msg) {
-	e.src, e.dst, e.srcSub, e.dstSub, e.srcPort, e.dstUnicast = m.src, m.dst, m.srcSub, m.dstSub, m.srcPort, m.dstUnicast
+	e.srcSub, e.dstSub, e.srcPort, e.dstUnicast = m.srcSub, m.dstSub, m.srcPort, m.dstUnicast
+	src, dst := m.pkt.Src, receiver(m.pkt.Dst)
+	src.Sub, dst.Sub = m.src.Sub, m.dst.Sub
+	e.plain = src == m.src && dst == m.dst
+	if e.plain {
+		e.subSrc, e.subDst, e.ends = m.src.Sub, m.dst.Sub, nil
+	} else {
+		e.subSrc, e.subDst, e.ends = "", "", &[2]discovery.Endpoint{m.src, m.dst}
+	}
 }
 
 // addOp records an operation op emitted; one that a replay could not
@@ -96,8 +124,11 @@ func (e *memoEntry) addOp(m *msg, client, server discovery.Endpoint, code int, n
 		e.hdr = -1
 		return
 	}
-	e.op = memoOp{link: link, code: int32(code), name: name, class: class}
-	e.nops = 1
+	if n, c := opInfo(code); n != name || c != class {
+		e.hdr = -1
+		return
+	}
+	e.opCode, e.link, e.nops = int32(code), link, 1
 }
 
 // record notes the headers of an APDU the message carries.
