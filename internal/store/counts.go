@@ -66,7 +66,7 @@ func (s *Store) LoadForCounts(ctx context.Context) (*inventory.Rows, error) {
 		return ok, err
 	}
 	l := countLoader{c: c, filter: filter, buf: make([]byte, 256<<10), out: &inventory.Rows{},
-		eps: map[string]*epEntry{}, hostEps: map[string]*epEntry{}, ipEps: map[string]*epEntry{}, strs: map[string]string{}}
+		ipEps: map[string]*epEntry{}, strs: map[string]string{}}
 	if err := l.load(); err != nil {
 		return nil, fmt.Errorf("store: load counts %w", err)
 	}
@@ -111,7 +111,7 @@ type countLoader struct {
 	// found by the encoding of its columns (mac, ip, sub; mac, ip for
 	// hosts; ip for operations).
 	eps, hostEps, ipEps map[string]*epEntry
-	last                *epEntry // ep's last result
+	last                [2]*epEntry // ep's last result per slot
 	// Sites, protocols and transports repeat on every row: one string each.
 	strs map[string]string
 }
@@ -128,17 +128,17 @@ func (l *countLoader) str(b []byte) string {
 	return s
 }
 
-// ep reads the next three columns (mac, ip, sub) as an endpoint.
-func (l *countLoader) ep(r *rowReader) *epEntry {
+// ep reads the next three columns (mac, ip, sub) as an endpoint. Rows in
+// key order repeat their endpoint: it is compared with the last one of
+// the same slot (0, or 1 for a communication's server) before hashing.
+func (l *countLoader) ep(r *rowReader, slot int) *epEntry {
 	k := r.span(3)
-	// Rows in key order repeat their endpoint: compare with the last one
-	// before hashing.
-	if l.last != nil && string(k) == l.last.key {
-		return l.last
+	if last := l.last[slot]; last != nil && string(k) == last.key {
+		return last
 	}
 	e, ok := l.eps[string(k)]
 	if ok {
-		l.last = e
+		l.last[slot] = e
 		return e
 	}
 	kr := rowReader{b: k}
@@ -146,7 +146,7 @@ func (l *countLoader) ep(r *rowReader) *epEntry {
 	e.e = endpoint(e.mac, e.ip, e.sub)
 	e.key = string(k)
 	l.eps[e.key] = e
-	l.last = e
+	l.last[slot] = e
 	return e
 }
 
@@ -193,6 +193,8 @@ func (l *countLoader) load() error {
 		return err
 	}
 	out.Hosts = make([]inventory.HostRow, 0, nHosts)
+	// A host row per binding: about as many endpoints.
+	l.eps, l.hostEps = make(map[string]*epEntry, nHosts), make(map[string]*epEntry, nHosts)
 	out.Communications = make([]inventory.CommRow, 0, nComms)
 	err := l.query("hosts", `SELECT mac, ip, protocol, site, packets FROM hosts`, "tttti", func(r *rowReader) {
 		k := r.span(2)
@@ -222,7 +224,7 @@ func (l *countLoader) load() error {
 	var attrEps, svcEps []epSite
 	var undecided []int // indexes in out.Attributes
 	err = l.query("attributes", `SELECT mac, ip, sub, site, key, value FROM attributes`, "tttttt", func(r *rowReader) {
-		e := l.ep(r)
+		e := l.ep(r, 0)
 		site := l.str(r.text())
 		key := r.text()
 		value := r.text()
@@ -259,7 +261,7 @@ func (l *countLoader) load() error {
 		out.Attributes = out.Attributes[:n]
 	}
 	err = l.query("services", `SELECT mac, ip, sub, site FROM services`, "tttt", func(r *rowReader) {
-		e := l.ep(r)
+		e := l.ep(r, 0)
 		svcEps = groupSites(svcEps, e, l.str(r.text()))
 	})
 	if err != nil {
@@ -286,7 +288,7 @@ func (l *countLoader) load() error {
 		out.Services = append(out.Services, inventory.ServiceRow{Endpoint: next.ep.e, Site: next.site})
 	}
 	err = l.query("communications", `SELECT `+commCols+` FROM communications`, "ttttttttit", func(r *rowReader) {
-		cl, sv := l.ep(r), l.ep(r)
+		cl, sv := l.ep(r, 0), l.ep(r, 1)
 		proto, tr := l.str(r.text()), l.str(r.text())
 		port := r.int()
 		out.Communications = append(out.Communications, inventory.CommRow{CommKey: inventory.CommKey{

@@ -95,7 +95,7 @@ func (s *Store) rawConn() (*rawConn, error) {
 	if err != nil {
 		return nil, err
 	}
-	pragmas := "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -32768; PRAGMA foreign_keys = 1; PRAGMA wal_autocheckpoint = 16384"
+	pragmas := "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -32768; PRAGMA foreign_keys = 1"
 	if s.readonly {
 		pragmas = "PRAGMA query_only = 1; PRAGMA foreign_keys = 1"
 	}
