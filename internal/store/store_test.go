@@ -215,3 +215,55 @@ func TestContextCancelled(t *testing.T) {
 		t.Fatalf("nothing may be written: %+v %v", rows.Hosts, err)
 	}
 }
+
+// TestOddPathBothConnections: a file name with the characters a URI reads
+// as query, fragment or escape is the same file for the database/sql
+// connection and the raw one (Commit, LoadForCounts), read-write and
+// read-only, and no other file appears.
+func TestOddPathBothConnections(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "a?mode=ro#x%41 b.db")
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := s.BeginSource(ctx, inventory.Source{Kind: "pcap", Name: "x.pcap"}, "", t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Commit(ctx, id, delta(2, t0), &Progress{Source: inventory.Source{Packets: 2}, Complete: true}); err != nil {
+		t.Fatal(err)
+	}
+	counts, err := s.LoadForCounts(ctx)
+	if err != nil || len(counts.Hosts) != 1 {
+		t.Fatalf("load counts: %d hosts, %v", len(counts.Hosts), err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	ents, _ := os.ReadDir(dir)
+	if len(ents) != 1 || ents[0].Name() != filepath.Base(path) {
+		var names []string
+		for _, e := range ents {
+			names = append(names, e.Name())
+		}
+		t.Fatalf("files after close: %q, want only %q", names, filepath.Base(path))
+	}
+	ro, err := OpenReadOnly(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	counts, err = ro.LoadForCounts(ctx)
+	if err != nil || len(counts.Hosts) != 1 || len(counts.Communications) != 1 {
+		t.Fatalf("read-only load counts: %+v, %v", counts, err)
+	}
+	recs, err := ro.Sources(ctx)
+	if err != nil || len(recs) != 1 || !recs[0].Complete || recs[0].Source.Packets != 2 {
+		t.Fatalf("sources %+v %v", recs, err)
+	}
+	if err := ro.Commit(ctx, 0, delta(1, t0), nil); err == nil {
+		t.Fatal("a read-only store committed")
+	}
+}
