@@ -2,6 +2,7 @@ package bacnet
 
 import (
 	"encoding/binary"
+	"encoding/hex"
 	"fmt"
 	"math/rand/v2"
 	"net/netip"
@@ -317,4 +318,57 @@ func TestSameShapeOctetwise(t *testing.T) {
 	if matches < 10000 {
 		t.Errorf("only %d matches", matches)
 	}
+}
+
+// FuzzMemo: a fuzzed conversation (datagrams separated by a length octet,
+// each sent by one of two hosts, one flow, repeated three times with the
+// invoke ids varied) gives the same observations and errors with the
+// flow memo as without, under bounds small enough to be cleared often.
+func FuzzMemo(f *testing.F) {
+	seed := func(hs ...string) []byte {
+		var b []byte
+		for _, h := range hs {
+			d, _ := hex.DecodeString(h)
+			b = append(b, byte(len(d)))
+			b = append(b, d...)
+		}
+		return b
+	}
+	f.Add(seed(reinit, rpObjectName, iAmRouted), uint8(4))
+	f.Add(seed(rpVendorName, errorPDU, rejectPDU, abortPDU), uint8(2))
+	f.Fuzz(func(t *testing.T, b []byte, limit uint8) {
+		var dgs [][]byte
+		for len(b) > 0 {
+			n := min(int(b[0]), len(b)-1)
+			dgs = append(dgs, b[1:1+n])
+			b = b[1+n:]
+		}
+		a := discovery.Endpoint{MAC: discovery.MAC{2, 0, 0, 0, 0, 1}, IP: netip.MustParseAddr("10.0.0.1")}
+		z := discovery.Endpoint{MAC: discovery.MAC{2, 0, 0, 0, 0, 2}, IP: netip.MustParseAddr("10.0.0.2")}
+		run := func(d discovery.DatagramDissector) []string {
+			var out []string
+			f := &discovery.Flow{}
+			for round := range 3 {
+				for i, dg := range dgs {
+					x := append([]byte(nil), dg...)
+					if len(x) > 8 {
+						x[8] += byte(round) // an invoke id, in the commonest layout
+					}
+					pkt := &discovery.PacketInfo{Src: a, Dst: z, SrcPort: Port, DstPort: Port, Flow: f,
+						Evidence: discovery.Evidence{Kind: "pcap", Name: "fuzz", Frame: uint64(round*len(dgs) + i + 1)}}
+					if i%2 == 1 {
+						pkt.Src, pkt.Dst = z, a
+					}
+					err := d.Datagram(x, pkt, func(o discovery.Observation) { out = append(out, fmt.Sprintf("%+v", o)) })
+					out = append(out, fmt.Sprint(err != nil))
+				}
+			}
+			return out
+		}
+		l := int(limit%16) + 1
+		got, want := run(withLimit(l)), run(noMemo{withLimit(l)})
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Fatalf("limit %d: memo changed the observations (-without +with):\n%s", l, diff)
+		}
+	})
 }
