@@ -119,8 +119,10 @@ func TestRealCaptureTruth(t *testing.T) {
 		// priority (an output-only connection has the opposite shape).
 		{"enip/enip_cip_example.pcap", "192.168.1.22", "plc", 1},
 		{"enip/enip_cip_example.pcap", "192.168.1.24", "io_device", 0},
-		// a CalDigit dock sends LLDP: not network equipment.
-		{"enip/enip_cip_example.pcap", "192.168.1.4", "unknown", -1},
+		// a CalDigit dock sends LLDP: not network equipment. Its LLDP-MED
+		// TLV (frame 623, Wireshark: "Class Type: Endpoint Class I (1)")
+		// says end device: the laptop on the dock's NIC, a workstation.
+		{"enip/enip_cip_example.pcap", "192.168.1.4", "workstation", -1},
 		{"enip/enip_cip_example.pcap", "00:21:91:06:f1:66", "network_device", -1},
 		// opcua: the SiLab UA server (oracle endpoint 192.168.11.34:4840).
 		{"opcua/opcua_with-gap.pcap", "192.168.11.34", "opc_server", 2},

@@ -74,6 +74,7 @@ var fieldSources = map[string][]fieldSource{
 		{key: "mms.vendor", tier: tierIdentity}, {key: "dnp3.manufacturer", tier: tierIdentity},
 		{key: "opcua.manufacturer_name", tier: tierIdentity},
 		{key: "fox.brand_id", tier: tierIdentity, serverOf: "fox"},
+		{key: "lldp.manufacturer", tier: tierSelf},
 		{key: "dhcp.vendor_class", tier: tierDHCP, tierOf: dhcpVendorTier},
 		{key: "oui.vendor", tier: tierOUI},
 	},
@@ -86,7 +87,7 @@ var fieldSources = map[string][]fieldSource{
 		{key: "slmp.cpu_model", tier: tierIdentity}, {key: "opcua.product_name", tier: tierIdentity},
 		{key: "opcua.application_name", tier: tierSelf, weak: true, serverOf: "opcua"},
 		{key: "ads.device_name", tier: tierSelf, weak: true, serverOf: "ads"},
-		{key: "cdp.platform", tier: tierSelf},
+		{key: "cdp.platform", tier: tierSelf}, {key: "lldp.model", tier: tierSelf},
 		{key: "lldp.system_description", tier: tierSelf, weak: true},
 		{key: "snmp.sys_descr", tier: tierSelf, weak: true},
 	},
@@ -98,6 +99,8 @@ var fieldSources = map[string][]fieldSource{
 		{key: "ads.twincat_version", tier: tierIdentity}, {key: "hart.software_revision", tier: tierIdentity},
 		{key: "fox.app_version", tier: tierIdentity, serverOf: "fox"},
 		{key: "opcua.software_version", tier: tierIdentity},
+		{key: "lldp.firmware_revision", tier: tierSelf},
+		{key: "lldp.software_revision", tier: tierSelf, weak: true},
 		{key: "cdp.software_version", tier: tierSelf, extract: VersionToken},
 		{key: "snmp.sys_descr", tier: tierSelf, extract: VersionToken},
 		{key: "lldp.system_description", tier: tierSelf, extract: VersionToken},
@@ -106,6 +109,7 @@ var fieldSources = map[string][]fieldSource{
 		{key: "enip.serial_number", tier: tierIdentity}, {key: "s7.serial_number", tier: tierIdentity},
 		{key: "dnp3.serial_number", tier: tierIdentity}, {key: "knxip.serial_number", tier: tierIdentity},
 		{key: "hart.device_id", tier: tierIdentity},
+		{key: "lldp.serial_number", tier: tierSelf},
 	},
 }
 

@@ -93,6 +93,19 @@ func (d *Dissector) Frame(data []byte, pkt *discovery.PacketInfo, emit discovery
 	if du.HasProfinetChassis {
 		attr("lldp.chassis_mac", discovery.MAC(du.ProfinetChassisMAC).String())
 	}
+	if m := &du.MED; m.HasCapabilities {
+		attr("lldp.med_device_class", m.Class.String())
+	}
+	for _, f := range []struct {
+		key string
+		v   []byte
+	}{
+		{"lldp.hardware_revision", du.MED.HardwareRev}, {"lldp.firmware_revision", du.MED.FirmwareRev},
+		{"lldp.software_revision", du.MED.SoftwareRev}, {"lldp.serial_number", du.MED.SerialNumber},
+		{"lldp.manufacturer", du.MED.Manufacturer}, {"lldp.model", du.MED.Model}, {"lldp.asset_id", du.MED.AssetID},
+	} {
+		attr(f.key, wirestr.Clean(f.v))
+	}
 	return nil
 }
 

@@ -4,9 +4,13 @@
 //
 // Parsed TLVs: Chassis ID (1), Port ID (2), TTL (3), Port Description (4),
 // System Name (5), System Description (6), System Capabilities (7),
-// Management Address (8), and the PROFINET organisation TLV "Chassis MAC"
-// (OUI 00-0e-cf subtype 5, IEC 61158-6-10). Other organisation TLVs
-// (IEEE 802.1/802.3, LLDP-MED) are skipped.
+// Management Address (8), the PROFINET organisation TLV "Chassis MAC"
+// (OUI 00-0e-cf subtype 5, IEC 61158-6-10), and the LLDP-MED TLVs of
+// ANSI/TIA-1057 §10.2 (OUI 00-12-bb): capabilities with the device class
+// (subtype 1) and inventory (subtypes 5-11: hardware, firmware and software
+// revision, serial number, manufacturer, model, asset id). Other
+// organisation TLVs (IEEE 802.1/802.3, MED network policy, location, power)
+// are skipped.
 //
 // Observations, all about the frame's source MAC (the sending port):
 //
@@ -23,12 +27,18 @@
 //	                                    c_vlan, s_vlan, two_port_mac_relay
 //	           lldp.management_ip       IPv4/IPv6 management addresses (0.0.0.0 and :: skipped)
 //	           lldp.chassis_mac         PROFINET Chassis MAC TLV
+//	           lldp.med_device_class    "Endpoint Class I".."III", "Network Connectivity"
+//	           lldp.hardware_revision, lldp.firmware_revision, lldp.software_revision,
+//	           lldp.serial_number, lldp.manufacturer, lldp.model, lldp.asset_id
+//	                                    LLDP-MED inventory (at most 32 octets each); the
+//	                                    inventory takes vendor, model, firmware and serial
+//	                                    from them at the self-description tier
 //
 // Confidence 0.9: the device says it about itself. A device re-announces
 // every TTL/4 or so; the dissector re-emits a source's facts only when its
 // LLDPDU changes or ten minutes have passed, with a bounded table of sources.
 //
-// Known gaps: LLDP-MED inventory TLVs (hardware/firmware/serial/model) are not
+// Known gaps: LLDP-MED network policy, location and power TLVs are not
 // read; management addresses other than IPv4/IPv6 (e.g. MAC, subtype 6) are
 // skipped; a chassis MAC is not used to join a switch's port MACs into one
 // asset (the inventory may do it from lldp.chassis_id).

@@ -63,11 +63,13 @@ var realFrames = []struct {
 	},
 	{
 		// enip/enip_cip_example.pcap frame 623: Chassis and Port Id MAC 64:4b:f0:2b:31:71, TTL 3601,
-		// IEEE 802.3 MAC/PHY and LLDP-MED capability TLVs (skipped).
+		// IEEE 802.3 MAC/PHY (skipped) and LLDP-MED capabilities: Wireshark reads
+		// "Capabilities: 0x0001 ... Class Type: Endpoint Class I (1)".
 		name: "caldigit frame 623",
 		hex:  "020704644bf02b3171040703644bf02b317106020e11fe0900120f010300010000fe070012bb0100010100000000",
 		want: LLDPDU{ChassisSubtype: ChassisMACAddress, ChassisID: []byte{0x64, 0x4b, 0xf0, 0x2b, 0x31, 0x71}, PortSubtype: PortMACAddress,
-			PortID: []byte{0x64, 0x4b, 0xf0, 0x2b, 0x31, 0x71}, TTL: 3601},
+			PortID: []byte{0x64, 0x4b, 0xf0, 0x2b, 0x31, 0x71}, TTL: 3601,
+			MED: MED{HasCapabilities: true, Capabilities: 1, Class: 1}},
 	},
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"strconv"
 
 	"github.com/otzone/otzone/discovery/internal/bitnames"
 )
@@ -147,6 +148,74 @@ type LLDPDU struct {
 	// ProfinetChassisMAC is the PNO "Chassis MAC" organisation TLV (zero when absent).
 	ProfinetChassisMAC [6]byte
 	HasProfinetChassis bool
+	// MED holds the LLDP-MED organisation TLVs (ANSI/TIA-1057, OUI 00-12-bb).
+	MED MED
+}
+
+// MED is what an LLDP-MED device says about itself (ANSI/TIA-1057 §10.2):
+// its capabilities and device class (subtype 1) and the inventory TLVs
+// (subtypes 5 to 11, each a string of up to 32 octets).
+type MED struct {
+	HasCapabilities bool
+	Capabilities    uint16
+	Class           MEDClass
+	HardwareRev     []byte // subtype 5
+	FirmwareRev     []byte // subtype 6
+	SoftwareRev     []byte // subtype 7
+	SerialNumber    []byte // subtype 8
+	Manufacturer    []byte // subtype 9
+	Model           []byte // subtype 10
+	AssetID         []byte // subtype 11
+}
+
+// MEDClass is the LLDP-MED device type (TIA-1057 §10.2.2.2).
+type MEDClass uint8
+
+func (c MEDClass) String() string {
+	switch c {
+	case 1:
+		return "Endpoint Class I"
+	case 2:
+		return "Endpoint Class II"
+	case 3:
+		return "Endpoint Class III"
+	case 4:
+		return "Network Connectivity"
+	}
+	return "class " + strconv.Itoa(int(c))
+}
+
+// medTLV reads one LLDP-MED TLV (v after the OUI: subtype, then value).
+func (m *MED) medTLV(v []byte) {
+	if len(v) < 1 {
+		return
+	}
+	sub, val := v[0], v[1:]
+	if len(val) > 32 && sub >= 5 {
+		val = val[:32] // TIA-1057 allows 0..32 octets; keep no more
+	}
+	switch sub {
+	case 1:
+		if len(val) >= 3 {
+			m.HasCapabilities = true
+			m.Capabilities = binary.BigEndian.Uint16(val)
+			m.Class = MEDClass(val[2])
+		}
+	case 5:
+		m.HardwareRev = val
+	case 6:
+		m.FirmwareRev = val
+	case 7:
+		m.SoftwareRev = val
+	case 8:
+		m.SerialNumber = val
+	case 9:
+		m.Manufacturer = val
+	case 10:
+		m.Model = val
+	case 11:
+		m.AssetID = val
+	}
 }
 
 // Errors returned by Parse.
@@ -228,6 +297,10 @@ func Parse(b []byte, d *LLDPDU) error {
 			if n >= 10 && v[0] == 0x00 && v[1] == 0x0e && v[2] == 0xcf && v[3] == 5 {
 				copy(d.ProfinetChassisMAC[:], v[4:10])
 				d.HasProfinetChassis = true
+			}
+			// TIA TR-41 OUI 00-12-bb: LLDP-MED.
+			if n >= 4 && v[0] == 0x00 && v[1] == 0x12 && v[2] == 0xbb {
+				d.MED.medTLV(v[3:])
 			}
 		}
 	}
