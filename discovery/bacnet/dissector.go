@@ -203,7 +203,7 @@ type msg struct {
 // check), so only the operations are emitted again, with this packet's
 // time and evidence, and only the service data (an I-Am, an ack) is parsed.
 func (d *Dissector) Datagram(data []byte, pkt *discovery.PacketInfo, emit discovery.Emit) error {
-	if pkt.Flow == nil {
+	if pkt.Flow == nil || pkt.Src.Sub != "" || pkt.Dst.Sub != "" {
 		return d.datagram(data, pkt, emit)
 	}
 	fm, _ := pkt.Flow.State.(*flowMemo)

@@ -2,6 +2,7 @@ package bacnet
 
 import (
 	"encoding/binary"
+	"net/netip"
 
 	"github.com/otzone/otzone/discovery"
 )
@@ -12,13 +13,13 @@ const memoSize = 4
 
 // flowMemo is a BACnet/IP flow's memory of the headers of its last few
 // distinct datagrams (both directions), kept in discovery.Flow.State:
-// bounded per flow (~1.4 KB), never by packets. The entries are inline so
+// bounded per flow (776 bytes), never by packets. The entries are inline so
 // that a lookup follows one pointer from the flow.
 type flowMemo struct {
-	n    uint8 // entries in use
-	next uint8 // the entry to replace next when full
-	last uint8 // the entry found or stored last
-	e    [memoSize]memoEntry
+	e    [memoSize]memoEntry // first: 192-byte entries on cache-line boundaries
+	n    uint8               // entries in use
+	next uint8               // the entry to replace next when full
+	last uint8               // the entry found or stored last
 }
 
 // memoEntry is one datagram's headers and what handling them gave that
@@ -27,34 +28,38 @@ type flowMemo struct {
 // fields every lookup compares first and the headers inline, so that a
 // lookup touches few cache lines.
 type memoEntry struct {
+	// first cache line: what every lookup compares first
 	gen    uint32
 	sport  uint16
 	dport  uint16
-	hdr    int8  // length of the headers (shape), 0 = unused, -1 = cannot replay
-	invoke uint8 // offset of the invoke id (not compared), 0 = none
-	action uint8 // actNone, actIAm, actAck
-	svc    uint8 // the ack's service
-	nops   uint8 // 0 or 1 operation, opCode (name and class: opInfo)
-	link   bool  // the operation is between the packet's sender and receiver, not the message's
-	plain  bool  // the message's endpoints are the packet's with subSrc/subDst (else ends)
-	ok     bool  // the headers were parsed to the end
-	// dstUnicast as computed for the message
+	hdr    int8                 // length of the headers (shape), 0 = unused, -1 = cannot replay
+	invoke uint8                // offset of the invoke id (not compared), 0 = none
+	action uint8                // actNone, actIAm, actAck
+	svc    uint8                // the ack's service
+	nops   uint8                // 0 or 1 operation, opCode (name and class: opInfo)
+	link   bool                 // the operation is between the packet's sender and receiver, not the message's
+	plain  bool                 // the message's endpoints are the packet's with subSrc/subDst (else ends)
+	ok     bool                 // the headers were parsed to the end
+	shape  [maxShape / 8]uint64 // the headers, little-endian words
+	opCode int32
+	srcSub uint32
+	dstSub uint32
+	// srcPort and dstUnicast as computed for the message
+	srcPort    uint16
 	dstUnicast bool
 	tailOK     bool
-	srcPort    uint16
-	opCode     int32
-	srcSub     uint32
-	dstSub     uint32
-	shape      [maxShape / 8]uint64 // the headers, little-endian words
-	pktSrc     discovery.Endpoint   // the packet's addresses, as compared
-	pktDst     discovery.Endpoint
-	subSrc     string
-	subDst     string
-	ends       *[2]discovery.Endpoint // the message's endpoints when not plain (Forwarded-NPDU)
+	// second line: the packet's addresses (a packet with a Sub is never
+	// memoized)
+	srcIP, dstIP   netip.Addr
+	srcMAC, dstMAC discovery.MAC
 	// tail is the service data (I-Am, ack) last handled under this entry
 	// and generation tailGen, when tailOK.
 	tailGen uint32
-	tail    []byte
+	// third line: what a replay of an operation or service data reads
+	subSrc string
+	subDst string
+	ends   *[2]discovery.Endpoint // the message's endpoints when not plain (Forwarded-NPDU)
+	tail   []byte
 }
 
 // maxShape bounds the headers a memo entry keeps (BVLC 4-10, NPDU 2-25,
@@ -196,7 +201,7 @@ func (f *flowMemo) find(data []byte, pkt *discovery.PacketInfo, gen uint32) *mem
 		i++
 		h := int(e.hdr)
 		if e.gen != gen || len(data) < h || e.sport != pkt.SrcPort || e.dport != pkt.DstPort ||
-			!e.sameShape(data) || !sameEndpoint(&e.pktSrc, &pkt.Src) || !sameEndpoint(&e.pktDst, &pkt.Dst) {
+			!e.sameShape(data) || e.srcIP != pkt.Src.IP || e.dstIP != pkt.Dst.IP || e.srcMAC != pkt.Src.MAC || e.dstMAC != pkt.Dst.MAC {
 			continue
 		}
 		f.last = uint8(i - 1)
@@ -230,7 +235,8 @@ func (f *flowMemo) store(s *memoEntry, data []byte, pkt *discovery.PacketInfo, g
 			e.shape[w] = word(data[:h], 8*w)
 		}
 	}
-	e.gen, e.pktSrc, e.pktDst, e.sport, e.dport = gen, pkt.Src, pkt.Dst, pkt.SrcPort, pkt.DstPort
+	e.gen, e.sport, e.dport = gen, pkt.SrcPort, pkt.DstPort
+	e.srcIP, e.dstIP, e.srcMAC, e.dstMAC = pkt.Src.IP, pkt.Dst.IP, pkt.Src.MAC, pkt.Dst.MAC
 	e.tail = tail
 	e.setTail(data[h:], gen, e.action != actNone)
 }
@@ -281,9 +287,4 @@ func (e *memoEntry) sameShape(data []byte) bool {
 		}
 	}
 	return true
-}
-
-// sameEndpoint is a == b, field by field, inline.
-func sameEndpoint(a, b *discovery.Endpoint) bool {
-	return a.IP == b.IP && a.MAC == b.MAC && a.Sub == b.Sub
 }
