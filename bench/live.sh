@@ -39,7 +39,7 @@
 # threads in the rate sweep; step 1 measures 1 and 2), RATES ("100000 200000
 # 300000 400000 top"), LIMIT (1000000: more than the 64 MiB ring holds, so
 # a burst cannot hide loss), STEADY_PPS (100000), STEADY_SECONDS (10),
-# CEILING=0 skips step 1, DRAIN_N (250000; 0 skips step 3), MB (200: corpus size), OUT (bench/out), SHARED
+# CEILING=0 skips step 1, DRAIN_N (1000000; 0 skips step 3), MB (200: corpus size), OUT (bench/out), SHARED
 # (../shared), KEEP_NS=1 to leave the namespace, PROFILE=FILE writes a CPU
 # profile of otzone during the steady run.
 set -euo pipefail
@@ -168,8 +168,9 @@ fi
 # start_capture DB: otzone capture in the namespace, waits until the socket is open.
 start_capture() {
   local db=$1
+  shift
   rm -f "$db" "$db-wal" "$db-shm" "$db.out" "$db.err"
-  ip netns exec "$NS" env ${OTZ_PROFILE:+OTZONE_CPUPROFILE=$OTZ_PROFILE} "$BIN" --db "$db" --quiet capture -i "$RX" --flush 5s >"$db.out" 2>"$db.err" &
+  ip netns exec "$NS" env ${OTZ_PROFILE:+OTZONE_CPUPROFILE=$OTZ_PROFILE} "$BIN" --db "$db" --quiet capture -i "$RX" --flush 5s "$@" >"$db.out" 2>"$db.err" &
   PID=$!
   for _ in $(seq 100); do
     kill -0 "$PID" 2>/dev/null || { echo "otzone capture failed:" >&2; cat "$db.err" >&2; exit 1; }
@@ -224,11 +225,13 @@ echo "highest rate with loss < 0.1 %: $BEST_PPS packets/s, $BEST_MBPS Mbit/s"
 # otzone's own ceiling, without a sender competing for the CPUs: stop
 # otzone (SIGSTOP), let the sender fill its ring with DRAIN_N frames, resume
 # it and time how long it takes to process them (until its CPU time stops
-# growing). The ring (64 MiB) holds about 300 000 corpus frames.
-if [ "$SENDER" = blast ] && [ "${DRAIN_N:-250000}" -gt 0 ]; then
-  DN=${DRAIN_N:-250000}
+# growing). A corpus frame takes about 210 bytes of ring, so the ring is
+# made 512 MiB for this step (the default 64 MiB holds about 300 000);
+# its size does not change what a frame costs to process.
+if [ "$SENDER" = blast ] && [ "${DRAIN_N:-1000000}" -gt 0 ]; then
+  DN=${DRAIN_N:-1000000}
   DB="$OUT/live-bench.db"
-  start_capture "$DB"
+  start_capture "$DB" --buffer-size 512MiB
   kill -STOP "$PID"
   send top "$DN"
   sleep 0.3 # the last block retires after at most 100 ms
@@ -244,7 +247,7 @@ if [ "$SENDER" = blast ] && [ "${DRAIN_N:-250000}" -gt 0 ]; then
   CAP=$(awk '/^captured/ {print $2}' "$DB.out")
   KD=$(awk '/^kernel:/ {print $4}' "$DB.out")
   awk -v n="$CAP" -v s="$SENT" -v kd="$KD" -v t0="$T0" -v t1="$LAST" -v w0="$W0" -v w1="$WL" -v hz="$HZ" \
-    'BEGIN { printf "drain: %d of %d queued frames (%d kernel drops) processed in %.2f s after SIGCONT: %.0f packets/s, %.2f CPU-s (%.2f us per packet)\n", n, s, kd, w1 - w0, n / (w1 - w0), (t1 - t0) / hz, 1e6 * (t1 - t0) / hz / n }'
+    'BEGIN { printf "drain: %d of %d queued frames (%d kernel drops) processed in %.2f s (+-0.05) after SIGCONT: %.0f packets/s; %.2f CPU-s (%.2f us per packet, %.0f %% of one core)\n", n, s, kd, w1 - w0, n / (w1 - w0), (t1 - t0) / hz, 1e6 * (t1 - t0) / hz / n, 100 * (t1 - t0) / hz / (w1 - w0) }'
 fi
 
 # CPU at a steady rate.
