@@ -38,7 +38,7 @@ type memoEntry struct {
 	svc    uint8                // the ack's service
 	nops   uint8                // 0 or 1 operation, opCode (name and class: opInfo)
 	link   bool                 // the operation is between the packet's sender and receiver, not the message's
-	plain  bool                 // the message's endpoints are the packet's with subSrc/subDst (else ends)
+	msgOf  uint8                // the message's endpoints: msgPacket, msgSubs or msgEnds
 	ok     bool                 // the headers were parsed to the end
 	shape  [maxShape / 8]uint64 // the headers, little-endian words
 	opCode int32
@@ -58,7 +58,7 @@ type memoEntry struct {
 	// third line: what a replay of an operation or service data reads
 	subSrc string
 	subDst string
-	ends   *[2]discovery.Endpoint // the message's endpoints when not plain (Forwarded-NPDU)
+	ends   *[2]discovery.Endpoint // the message's endpoints for msgEnds (Forwarded-NPDU)
 	tail   []byte
 }
 
@@ -87,14 +87,25 @@ func opInfo(code int) (string, discovery.OpClass) {
 	return s.String(), s.Class()
 }
 
-// msgEnds returns the message's endpoints for a packet matching e.
+// Where a replay finds the message's endpoints (msg.src, msg.dst).
+const (
+	msgPacket = iota // the packet's sender and receiver (most)
+	msgSubs          // the same with the sub-addresses subSrc, subDst
+	msgEnds          // ends (a Forwarded-NPDU's originator)
+)
+
+// msgEnds returns the message's endpoints for a packet matching e; the
+// common case reads nothing past the entry's first cache line.
 func (e *memoEntry) msgEnds(pkt *discovery.PacketInfo) (src, dst discovery.Endpoint) {
-	if !e.plain {
-		return e.ends[0], e.ends[1]
+	switch e.msgOf {
+	case msgPacket:
+		return pkt.Src, receiver(pkt.Dst)
+	case msgSubs:
+		src, dst = pkt.Src, receiver(pkt.Dst)
+		src.Sub, dst.Sub = e.subSrc, e.subDst
+		return src, dst
 	}
-	src, dst = pkt.Src, receiver(pkt.Dst)
-	src.Sub, dst.Sub = e.subSrc, e.subDst
-	return src, dst
+	return e.ends[0], e.ends[1]
 }
 
 func (e *memoEntry) reset() {
@@ -106,11 +117,13 @@ func (e *memoEntry) setMsg(m *msg) {
 	e.srcSub, e.dstSub, e.srcPort, e.dstUnicast = m.srcSub, m.dstSub, m.srcPort, m.dstUnicast
 	src, dst := m.pkt.Src, receiver(m.pkt.Dst)
 	src.Sub, dst.Sub = m.src.Sub, m.dst.Sub
-	e.plain = src == m.src && dst == m.dst
-	if e.plain {
-		e.subSrc, e.subDst, e.ends = m.src.Sub, m.dst.Sub, nil
-	} else {
-		e.subSrc, e.subDst, e.ends = "", "", &[2]discovery.Endpoint{m.src, m.dst}
+	switch {
+	case src != m.src || dst != m.dst:
+		e.msgOf, e.subSrc, e.subDst, e.ends = msgEnds, "", "", &[2]discovery.Endpoint{m.src, m.dst}
+	case m.src.Sub == "" && m.dst.Sub == "":
+		e.msgOf, e.subSrc, e.subDst, e.ends = msgPacket, "", "", nil
+	default:
+		e.msgOf, e.subSrc, e.subDst, e.ends = msgSubs, m.src.Sub, m.dst.Sub, nil
 	}
 }
 
