@@ -177,7 +177,7 @@ func (c *rawConn) query(st *C.sqlite3_stmt, types string, buf []byte, row func(r
 type rowBuf struct {
 	b    []byte
 	offs []uint32
-	keys []sortKey // upsert's scratch: the rows' sort keys
+	keys []sortKey // upsert's scratch: the rows' sort keys and their bytes
 	kb   []byte
 }
 

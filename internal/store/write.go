@@ -222,7 +222,8 @@ func (b *rowBuf) seen(s *inventory.Seen) {
 }
 
 // writeRows upserts every row of r, table by table, through the raw
-// connection (in its open transaction), b its scratch.
+// connection (in its open transaction), b its scratch. Each table gives
+// the encoding of a row's key columns and of the rest.
 func writeRows(c *rawConn, b *rowBuf, r *inventory.Rows) error {
 	if r == nil {
 		return nil
@@ -233,6 +234,8 @@ func writeRows(c *rawConn, b *rowBuf, r *inventory.Rows) error {
 		b.ip(h.IP)
 		b.text(h.Protocol)
 		b.text(h.Site)
+	}, func(i int) {
+		h := &r.Hosts[i]
 		b.int(int64(h.Count))
 		b.seen(&h.Seen)
 	}); err != nil {
@@ -246,6 +249,8 @@ func writeRows(c *rawConn, b *rowBuf, r *inventory.Rows) error {
 		b.text(a.Key)
 		b.text(a.Value)
 		b.text(a.Site)
+	}, func(i int) {
+		a := &r.Attributes[i]
 		b.int(int64(a.Count))
 		b.float(a.Confidence)
 		b.seen(&a.Seen)
@@ -262,14 +267,17 @@ func writeRows(c *rawConn, b *rowBuf, r *inventory.Rows) error {
 		b.int(int64(v.Port))
 		b.text(v.Role)
 		b.text(v.Site)
+	}, func(i int) {
+		v := &r.Services[i]
 		b.int(int64(v.Count))
 		b.seen(&v.Seen)
 	}); err != nil {
 		return err
 	}
 	if err := upsert(c, b, "communications", commSQL, commTypesX, 10, len(r.Communications), func(i int) {
+		b.commKey(&r.Communications[i].CommKey)
+	}, func(i int) {
 		m := &r.Communications[i]
-		b.commKey(&m.CommKey)
 		b.int(int64(m.Packets))
 		b.int(int64(m.Bytes))
 		b.seen(&m.Seen)
@@ -282,6 +290,8 @@ func writeRows(c *rawConn, b *rowBuf, r *inventory.Rows) error {
 		b.int(int64(o.Code))
 		b.text(o.Name)
 		b.text(o.Class)
+	}, func(i int) {
+		o := &r.Operations[i]
 		b.int(int64(o.Count))
 		b.seen(&o.Seen)
 	}); err != nil {
@@ -292,62 +302,84 @@ func writeRows(c *rawConn, b *rowBuf, r *inventory.Rows) error {
 		b.commKey(&a.CommKey)
 		b.text(a.Key)
 		b.text(a.Value)
+	}, func(i int) {
+		a := &r.CommAttributes[i]
 		b.int(int64(a.Count))
 		b.float(a.Confidence)
 		b.seen(&a.Seen)
 	})
 }
 
-// upsert encodes the n rows of a table into b (enc(i) appends row i's
-// arguments), sorts them by their first nkey columns (the table's primary
-// key, compared as SQLite compares them: text bytewise, integers
-// numerically) and runs the one-row statement q over all of them in one
-// call into C. Builder deltas come out in map order; in key order each
-// B-tree page is visited once per batch instead of once per row, which is
-// most of the cost of a batch once the database outgrows SQLite's page
-// cache.
-func upsert(c *rawConn, b *rowBuf, table, q, types string, nkey, n int, enc func(i int)) error {
+// upsert runs the one-row upsert q over the n rows of a table: key(i)
+// appends row i's first nkey arguments (the table's primary key) to b,
+// rest(i) the others. The rows run in key order (as SQLite orders the
+// key: text bytewise, integers numerically): Builder deltas come out in
+// map order, and in key order each B-tree page is visited once per batch
+// instead of once per row, which is most of the cost of a batch once the
+// database outgrows SQLite's page cache. The keys are sorted first, then
+// the rows encoded in that order a chunk at a time and run, chunkRows
+// rows per statement, in one call into C per chunk: the encoded table is
+// never all in memory.
+func upsert(c *rawConn, b *rowBuf, table, q, types string, nkey, n int, key, rest func(i int)) error {
 	if n == 0 {
 		return nil
 	}
-	b.reset()
-	keys, kb := b.keys[:0], b.kb[:0]
+	keys, kb := slices.Grow(b.keys[:0], n), b.kb[:0]
 	for i := 0; i < n; i++ {
-		off := len(b.b)
-		enc(i)
+		if i == sizeSample && n > 2*sizeSample {
+			// Sized for all rows from the first ones: one allocation
+			// instead of a doubling's garbage.
+			kb = slices.Grow(kb, len(kb)/i*(n-i)*9/8)
+		}
+		b.reset()
+		key(i)
 		k := len(kb)
-		kb = appendSortKey(kb, b.b[off:], types[:nkey])
+		kb = appendSortKey(kb, b.b, types[:nkey])
 		p0, p1 := prefix(kb[k:])
-		keys = append(keys, sortKey{p0: p0, p1: p1, off: uint32(off), key: uint32(k), n: uint32(len(kb) - k)})
+		keys = append(keys, sortKey{p0: p0, p1: p1, row: uint32(i), key: uint32(k), n: uint32(len(kb) - k)})
 	}
 	slices.SortFunc(keys, func(x, y sortKey) int { return x.compare(&y, kb) })
-	for _, k := range keys {
-		b.offs = append(b.offs, k.off)
-	}
 	b.keys, b.kb = keys, kb
 	st, err := c.stmt(q)
 	if err != nil {
 		return fmt.Errorf("%s: %w", table, err)
 	}
 	var multi *cstmt
-	if len(b.offs) >= chunkRows {
+	if n >= chunkRows {
 		if multi, err = c.stmt(multiRow(q, chunkRows)); err != nil {
 			return fmt.Errorf("%s: %w", table, err)
 		}
 	}
-	if row, err := c.execRows(st, multi, chunkRows, types, b); err != nil {
-		return fmt.Errorf("%s: row %s: %w", table, keyString(b.b[b.offs[row]:], types[:nkey]), err)
+	for len(keys) > 0 {
+		m := min(len(keys), execChunk)
+		b.reset()
+		for _, k := range keys[:m] {
+			b.row()
+			key(int(k.row))
+			rest(int(k.row))
+		}
+		if row, err := c.execRows(st, multi, chunkRows, types, b); err != nil {
+			return fmt.Errorf("%s: row %s: %w", table, keyString(b.b[b.offs[row]:], types[:nkey]), err)
+		}
+		keys = keys[m:]
 	}
 	return nil
 }
 
-// sortKey orders an encoded row (at off in rowBuf.b) by its key columns,
-// as SQLite orders them: a byte string (n bytes at key in rowBuf.kb) that
-// compares bytewise as the columns do, and its first 16 bytes as two
-// numbers (which decide most comparisons without reading kb).
+// execChunk is the rows encoded and run per call into C (a multiple of
+// chunkRows).
+const execChunk = 32 * chunkRows
+
+// sizeSample is the rows upsert encodes before sizing its buffers.
+const sizeSample = 256
+
+// sortKey orders a table's row (row) by its key columns, as SQLite orders
+// them: a byte string (n bytes at key in rowBuf.kb) that compares
+// bytewise as the columns do, and its first 16 bytes as two numbers
+// (which decide most comparisons without reading kb).
 type sortKey struct {
 	p0, p1      uint64
-	off, key, n uint32
+	row, key, n uint32
 }
 
 func (x *sortKey) compare(y *sortKey, kb []byte) int {

@@ -97,7 +97,7 @@ func TestSortKeyOrdersAsSQLite(t *testing.T) {
 		k := len(kb)
 		kb = appendSortKey(kb, b.b[off:], "tit")
 		p0, p1 := prefix(kb[k:])
-		keys[i] = sortKey{p0: p0, p1: p1, off: off, key: uint32(k), n: uint32(len(kb) - k)}
+		keys[i] = sortKey{p0: p0, p1: p1, row: uint32(i), key: uint32(k), n: uint32(len(kb) - k)}
 	}
 	slices.SortFunc(keys, func(x, y sortKey) int { return x.compare(&y, kb) })
 	rows, err := s.db.Query(`SELECT a, b, c FROM k ORDER BY a, b, c`)
@@ -112,7 +112,7 @@ func TestSortKeyOrdersAsSQLite(t *testing.T) {
 		if err := rows.Scan(&x, &n, &y); err != nil {
 			t.Fatal(err)
 		}
-		r := rowReader{b: b.b[keys[i].off:]}
+		r := rowReader{b: b.b[b.offs[keys[i].row]:]}
 		gx, gn, gy := string(r.text()), r.int(), string(r.text())
 		if gx != x || gn != n || gy != y {
 			t.Fatalf("row %d: sort key order gives (%q %d %q), SQLite (%q %d %q)", i, gx, gn, gy, x, n, y)
