@@ -192,6 +192,13 @@ stop_capture() {
 }
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# child_cpu VAR: sets VAR to the user+sys seconds of every child this shell
+# has reaped (times runs in this shell, not in a command substitution's
+# subshell, which has children of its own).
+child_cpu() {
+  times >"$OUT/live-times.txt"
+  printf -v "$1" '%s' "$(awk 'NR == 2 { t = 0; for (i = 1; i <= 2; i++) { split($i, a, "m"); t += a[1] * 60 + a[2] }; print t }' "$OUT/live-times.txt")"
+}
 HZ=$(getconf CLK_TCK)
 
 printf '%-8s %9s %8s %9s %9s %8s %8s %7s %8s %8s  %s\n' rate sent_pps Mbit/s sent captured k_drops app_drops loss% otz_cpu% snd_cpu% CPUs
@@ -243,11 +250,18 @@ if [ "$SENDER" = blast ] && [ "${DRAIN_N:-1000000}" -gt 0 ]; then
     T=$(cpu_ticks "$PID")
     if [ "$T" != "$LAST" ]; then LAST=$T WL=$(date +%s.%N) QUIET=0; else QUIET=$((QUIET + 1)); fi
   done
+  # What the final commit (and the asset count) costs: otzone's whole CPU
+  # time, added to the shell's children's when it is reaped, less what it
+  # had used before SIGTERM.
+  child_cpu K0
   stop_capture
+  child_cpu K1
   CAP=$(awk '/^captured/ {print $2}' "$DB.out")
   KD=$(awk '/^kernel:/ {print $4}' "$DB.out")
   awk -v n="$CAP" -v s="$SENT" -v kd="$KD" -v t0="$T0" -v t1="$LAST" -v w0="$W0" -v w1="$WL" -v hz="$HZ" \
     'BEGIN { printf "drain: %d of %d queued frames (%d kernel drops) processed in %.2f s (+-0.05) after SIGCONT: %.0f packets/s; %.2f CPU-s (%.2f us per packet, %.0f %% of one core)\n", n, s, kd, w1 - w0, n / (w1 - w0), (t1 - t0) / hz, 1e6 * (t1 - t0) / hz / n, 100 * (t1 - t0) / hz / (w1 - w0) }'
+  awk -v k0="$K0" -v k1="$K1" -v t1="$LAST" -v hz="$HZ" -v n="$CAP" \
+    'BEGIN { c = (k1 - k0) - t1 / hz; printf "drain: then the final commit and count: %.2f CPU-s (%.2f us per packet; the drain figure above leaves it out)\n", c, 1e6 * c / n }'
 fi
 
 # CPU at a steady rate.
