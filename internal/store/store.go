@@ -29,6 +29,7 @@ type Store struct {
 	readonly bool
 	rawMu    sync.Mutex
 	raw      *rawConn
+	closed   bool // by Close: raw is not reopened
 }
 
 // ErrNotOtzone is returned when the file exists but is not an otzone
@@ -76,7 +77,7 @@ func (s *Store) Close() error {
 	}
 	s.rawMu.Lock()
 	rerr := s.raw.close()
-	s.raw = nil
+	s.raw, s.closed = nil, true
 	s.rawMu.Unlock()
 	_, _ = s.db.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
 	err := s.db.Close()
@@ -90,6 +91,9 @@ func (s *Store) Close() error {
 func (s *Store) rawConn() (*rawConn, error) {
 	if s.raw != nil {
 		return s.raw, nil
+	}
+	if s.closed {
+		return nil, errors.New("store is closed")
 	}
 	c, err := openRaw(s.uri, s.readonly)
 	if err != nil {

@@ -267,3 +267,20 @@ func TestOddPathBothConnections(t *testing.T) {
 		t.Fatal("a read-only store committed")
 	}
 }
+
+// TestClosedStore: Commit and LoadForCounts after Close fail instead of
+// opening a new connection.
+func TestClosedStore(t *testing.T) {
+	s, _ := openTemp(t)
+	ctx := context.Background()
+	if err := s.Commit(ctx, 0, delta(1, t0), nil); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if err := s.Commit(ctx, 0, delta(1, t0), nil); err == nil {
+		t.Fatal("commit after close succeeded")
+	}
+	if _, err := s.LoadForCounts(ctx); err == nil {
+		t.Fatal("load counts after close succeeded")
+	}
+}
