@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 	"slices"
 	"strings"
@@ -141,10 +142,13 @@ func (l *countLoader) ep(r *rowReader, slot int) *epEntry {
 		l.last[slot] = e
 		return e
 	}
-	kr := rowReader{b: k}
-	e = &epEntry{mac: string(kr.text()), ip: string(kr.text()), sub: string(kr.text())}
+	e = &epEntry{key: string(k)}
+	// The texts are substrings of the key (one allocation).
+	rest := e.key
+	e.mac, rest = nextText(rest)
+	e.ip, rest = nextText(rest)
+	e.sub, _ = nextText(rest)
 	e.e = endpoint(e.mac, e.ip, e.sub)
-	e.key = string(k)
 	l.eps[e.key] = e
 	l.last[slot] = e
 	return e
@@ -160,6 +164,13 @@ func (l *countLoader) query(what, sql, types string, row func(r *rowReader)) err
 		return fmt.Errorf("%s: %w", what, err)
 	}
 	return nil
+}
+
+// nextText splits the first text column off an encoding of text columns
+// (rowReader's format, well formed: read from SQLite by query).
+func nextText(enc string) (text, rest string) {
+	n := int(binary.NativeEndian.Uint32([]byte{enc[0], enc[1], enc[2], enc[3]}))
+	return enc[4 : 4+n], enc[4+n:]
 }
 
 // groupSites appends to list the (endpoint, site) pairs of rows that come
