@@ -35,11 +35,12 @@
 # leaves the namespace: no address, no route, IPv6 disabled; blast refuses
 # any interface that is not a veth in a namespace made by ip netns add.
 #
-# Env: SENDER (blast), BLAST_MODE (mmsg | ring), BLAST_THREADS (1: sender
-# threads in the rate sweep; step 1 measures 1 and 2), RATES ("100000 200000
-# 300000 400000 top"), LIMIT (1000000: more than the 64 MiB ring holds, so
-# a burst cannot hide loss), STEADY_PPS (100000), STEADY_SECONDS (10),
-# CEILING=0 skips step 1, DRAIN_N (1000000; 0 skips step 3), MB (200: corpus size), OUT (bench/out), SHARED
+# Env: SENDER (blast), BLAST_MODE (mmsg | ring), BLAST_THREADS (2: sender
+# threads in the rate sweep, frames dealt out by host pair; step 1 measures
+# 1 and 2), RATES ("100000 200000 300000 400000 500000 top"), LIMIT
+# (1000000: more than the 64 MiB ring holds, so a burst cannot hide loss),
+# STEADY_PPS (100000), STEADY_SECONDS (10), CEILING=0 skips step 1, DRAIN_N
+# (1000000; 0 skips step 3), MB (200: corpus size), OUT (bench/out), SHARED
 # (../shared), KEEP_NS=1 to leave the namespace, PROFILE=FILE writes a CPU
 # profile of otzone during the steady run.
 set -euo pipefail
@@ -50,11 +51,11 @@ OUT=${OUT:-$ROOT/bench/out}
 SHARED=${SHARED:-$(cd "$ROOT/../shared" 2>/dev/null && pwd || true)}
 SENDER=${SENDER:-blast}
 BLAST_MODE=${BLAST_MODE:-mmsg}
-BLAST_THREADS=${BLAST_THREADS:-1}
+BLAST_THREADS=${BLAST_THREADS:-2}
 if [ "$SENDER" = tcpreplay ]; then
   RATES=${RATES:-20000 50000 100000 150000 200000 300000 top}
 else
-  RATES=${RATES:-100000 200000 300000 400000 top}
+  RATES=${RATES:-100000 200000 300000 400000 500000 top}
 fi
 LIMIT=${LIMIT:-1000000}
 STEADY_PPS=${STEADY_PPS:-100000}
