@@ -209,18 +209,21 @@ func Send(iface string, fr *Frames, opt SendOptions) (res SendResult, err error)
 		err   error
 	}
 	ps := make([]*part, 0, len(parts))
+	for _, f := range parts {
+		if f.Len() > 0 { // a part may get no host pair at all
+			ps = append(ps, &part{fr: f})
+		}
+	}
+	// Each thread sends its share of the count and of the rate; the last
+	// one takes what rounding left.
 	left := total
-	for k, f := range parts {
-		if f.Len() == 0 {
-			continue
+	for k, p := range ps {
+		p.count = int(float64(total) * float64(p.fr.Len()) / float64(fr.Len()))
+		if k == len(ps)-1 {
+			p.count = left
 		}
-		// Each thread sends its share of the count and of the rate.
-		c := int(float64(total) * float64(f.Len()) / float64(fr.Len()))
-		if k == len(parts)-1 {
-			c = left
-		}
-		left -= c
-		ps = append(ps, &part{fr: f, count: c, rate: opt.Rate * float64(f.Len()) / float64(fr.Len())})
+		left -= p.count
+		p.rate = opt.Rate * float64(p.fr.Len()) / float64(fr.Len())
 	}
 	before, _ := Counters(iface, "tx_packets", "tx_dropped")
 	var ru0 unix.Rusage
