@@ -118,6 +118,11 @@ cpu_busy() {
   awk -v a="$1" -v b="$2" 'BEGIN { n = split(a, x, " "); split(b, y, " ")
     for (i = 1; i < n; i += 2) { dt = y[i+1] - x[i+1]; printf "%scpu%d %.0f%%", (i > 1 ? " " : ""), (i - 1) / 2, (dt > 0 ? 100 * (y[i] - x[i]) / dt : 0) } }'
 }
+# softirq_ticks: softirq time of all CPUs (/proc/stat). The kernel accounts
+# the receive path that runs in the sender's context here, not in the
+# sender's own system time.
+HZ=$(getconf CLK_TCK)
+softirq_ticks() { awk '/^cpu / { print $8 }' /proc/stat; }
 kv() { echo "$1" | tr ' ' '\n' | awk -F= -v k="$2" '$1 == k { print $2 }'; }
 
 # send RATE COUNT: sends COUNT frames at RATE packets/s ("top": flat out) and
@@ -147,20 +152,22 @@ send() {
 
 if [ "$SENDER" = blast ] && [ "$CEILING" = 1 ]; then
   echo "sender ceiling (flat out, $LIMIT frames):"
-  printf '  %-30s %10s %8s %10s %10s %13s %s\n' reader pps Mbit/s sent received sender_us/pkt CPUs
+  printf '  %-30s %10s %8s %10s %10s %13s %14s %s\n' reader pps Mbit/s sent received sender_us/pkt softirq_us/pkt CPUs
   for TH in 1 2; do
-    C0=$(cpu_snap); THREADS=$TH send top "$LIMIT"; C1=$(cpu_snap)
-    printf '  %-30s %10s %8s %10s %10s %13s %s\n' "none, $TH sender thread(s)" "$RPPS" "$RMBPS" "$SENT" - \
-      "$(awk -v c="$SCPU" -v n="$SENT" 'BEGIN { printf "%.2f", 1e6 * c / n }')" "$(cpu_busy "$C0" "$C1")"
+    C0=$(cpu_snap); Q0=$(softirq_ticks); THREADS=$TH send top "$LIMIT"; C1=$(cpu_snap); Q1=$(softirq_ticks)
+    printf '  %-30s %10s %8s %10s %10s %13s %14s %s\n' "none, $TH sender thread(s)" "$RPPS" "$RMBPS" "$SENT" - \
+      "$(awk -v c="$SCPU" -v n="$SENT" 'BEGIN { printf "%.2f", 1e6 * c / n }')" \
+      "$(awk -v a="$Q0" -v b="$Q1" -v hz="$HZ" -v n="$SENT" 'BEGIN { printf "%.2f", 1e6 * (b - a) / hz / n }')" "$(cpu_busy "$C0" "$C1")"
     in_ns "$BLAST" -sink -i "$RX" -idle 1s >"$OUT/live-sink.out" 2>"$OUT/live-sink.err" &
     SINK=$!
     for _ in $(seq 50); do grep -q listening "$OUT/live-sink.err" 2>/dev/null && break; sleep 0.1; done
-    C0=$(cpu_snap); THREADS=$TH send top "$LIMIT"; C1=$(cpu_snap)
+    C0=$(cpu_snap); Q0=$(softirq_ticks); THREADS=$TH send top "$LIMIT"; C1=$(cpu_snap); Q1=$(softirq_ticks)
     wait "$SINK" || true
     SINK=
     SREP=$(cat "$OUT/live-sink.out")
-    printf '  %-30s %10s %8s %10s %10s %13s %s\n' "trivial ring, $TH sender thread(s)" "$RPPS" "$RMBPS" "$SENT" "$(kv "$SREP" received)" \
-      "$(awk -v c="$SCPU" -v n="$SENT" 'BEGIN { printf "%.2f", 1e6 * c / n }')" "$(cpu_busy "$C0" "$C1")"
+    printf '  %-30s %10s %8s %10s %10s %13s %14s %s\n' "trivial ring, $TH sender thread(s)" "$RPPS" "$RMBPS" "$SENT" "$(kv "$SREP" received)" \
+      "$(awk -v c="$SCPU" -v n="$SENT" 'BEGIN { printf "%.2f", 1e6 * c / n }')" \
+      "$(awk -v a="$Q0" -v b="$Q1" -v hz="$HZ" -v n="$SENT" 'BEGIN { printf "%.2f", 1e6 * (b - a) / hz / n }')" "$(cpu_busy "$C0" "$C1")"
     echo "    trivial reader: kernel drops $(kv "$SREP" kernel_drops), its CPU $(kv "$SREP" user)+$(kv "$SREP" sys) s"
   done
   echo
@@ -200,16 +207,15 @@ child_cpu() {
   times >"$OUT/live-times.txt"
   printf -v "$1" '%s' "$(awk 'NR == 2 { t = 0; for (i = 1; i <= 2; i++) { split($i, a, "m"); t += a[1] * 60 + a[2] }; print t }' "$OUT/live-times.txt")"
 }
-HZ=$(getconf CLK_TCK)
 
-printf '%-8s %9s %8s %9s %9s %8s %8s %7s %8s %8s  %s\n' rate sent_pps Mbit/s sent captured k_drops app_drops loss% otz_cpu% snd_cpu% CPUs
+printf '%-8s %9s %8s %9s %9s %8s %8s %7s %8s %8s %8s  %s\n' rate sent_pps Mbit/s sent captured k_drops app_drops loss% otz_cpu% snd_cpu% softirq% CPUs
 BEST_PPS=0 BEST_MBPS=0
 for R in $RATES; do
   DB="$OUT/live-bench.db"
   start_capture "$DB"
-  T0=$(cpu_ticks "$PID"); C0=$(cpu_snap)
+  T0=$(cpu_ticks "$PID"); C0=$(cpu_snap); Q0=$(softirq_ticks)
   send "$R" "$LIMIT"
-  C1=$(cpu_snap)
+  C1=$(cpu_snap); Q1=$(softirq_ticks)
   # Let otzone finish what is still in the ring; its CPU counts against
   # the time the traffic took.
   sleep 1
@@ -221,12 +227,13 @@ for R in $RATES; do
   LOSS=$(awk -v s="$SENT" -v c="$CAP" 'BEGIN { if (s > 0) printf "%.3f", 100 * (s - c) / s; else print "n/a" }')
   OCPU=$(awk -v t0="$T0" -v t1="$T1" -v hz="$HZ" -v s="$SSEC" 'BEGIN { if (s > 0) printf "%.0f", 100 * (t1 - t0) / hz / s; else print "n/a" }')
   SCPUP=$(awk -v c="$SCPU" -v s="$SSEC" 'BEGIN { if (c != "n/a" && s > 0) printf "%.0f", 100 * c / s; else print "n/a" }')
-  printf '%-8s %9s %8s %9s %9s %8s %8s %7s %8s %8s  %s\n' "$R" "$RPPS" "$RMBPS" "$SENT" "$CAP" "$KD" "$AD" "$LOSS" "$OCPU" "$SCPUP" "$(cpu_busy "$C0" "$C1")"
+  SIRQ=$(awk -v a="$Q0" -v b="$Q1" -v hz="$HZ" -v s="$SSEC" 'BEGIN { if (s > 0) printf "%.0f", 100 * (b - a) / hz / s; else print "n/a" }')
+  printf '%-8s %9s %8s %9s %9s %8s %8s %7s %8s %8s %8s  %s\n' "$R" "$RPPS" "$RMBPS" "$SENT" "$CAP" "$KD" "$AD" "$LOSS" "$OCPU" "$SCPUP" "$SIRQ" "$(cpu_busy "$C0" "$C1")"
   if awk -v l="$LOSS" 'BEGIN { exit !(l < 0.1) }'; then
     if awk -v a="$RPPS" -v b="$BEST_PPS" 'BEGIN { exit !(a > b) }'; then BEST_PPS=$RPPS BEST_MBPS=$RMBPS; fi
   fi
 done
-echo "(otz_cpu%, snd_cpu%: user+sys of otzone and of the sender over the sending time, % of one core; CPUs: each CPU's busy share then, all processes)"
+echo "(otz_cpu%, snd_cpu%: user+sys of otzone and of the sender over the sending time, % of one core; softirq%: softirq time of all CPUs then, % of one core (the receive path the kernel runs in the sender's context is accounted there, not in the sender's time); CPUs: each CPU's busy share then, all processes)"
 echo
 echo "highest rate with loss < 0.1 %: $BEST_PPS packets/s, $BEST_MBPS Mbit/s"
 
