@@ -118,9 +118,9 @@ cpu_busy() {
   awk -v a="$1" -v b="$2" 'BEGIN { n = split(a, x, " "); split(b, y, " ")
     for (i = 1; i < n; i += 2) { dt = y[i+1] - x[i+1]; printf "%scpu%d %.0f%%", (i > 1 ? " " : ""), (i - 1) / 2, (dt > 0 ? 100 * (y[i] - x[i]) / dt : 0) } }'
 }
-# softirq_ticks: softirq time of all CPUs (/proc/stat). The kernel accounts
-# the receive path that runs in the sender's context here, not in the
-# sender's own system time.
+# softirq_ticks: softirq time of all CPUs (/proc/stat): on a veth mostly the
+# receive path the kernel runs in the sender's context (ticks there count in
+# the sender's system time too, so it is a share of snd_cpu%, not added).
 HZ=$(getconf CLK_TCK)
 softirq_ticks() { awk '/^cpu / { print $8 }' /proc/stat; }
 kv() { echo "$1" | tr ' ' '\n' | awk -F= -v k="$2" '$1 == k { print $2 }'; }
@@ -233,7 +233,7 @@ for R in $RATES; do
     if awk -v a="$RPPS" -v b="$BEST_PPS" 'BEGIN { exit !(a > b) }'; then BEST_PPS=$RPPS BEST_MBPS=$RMBPS; fi
   fi
 done
-echo "(otz_cpu%, snd_cpu%: user+sys of otzone and of the sender over the sending time, % of one core; softirq%: softirq time of all CPUs then, % of one core (the receive path the kernel runs in the sender's context is accounted there, not in the sender's time); CPUs: each CPU's busy share then, all processes)"
+echo "(otz_cpu%, snd_cpu%: user+sys of otzone and of the sender over the sending time, % of one core; softirq%: softirq time of all CPUs then, % of one core, mostly the receive path run in the sender's context and so a share of snd_cpu%; CPUs: each CPU's busy share then, all processes)"
 echo
 echo "highest rate with loss < 0.1 %: $BEST_PPS packets/s, $BEST_MBPS Mbit/s"
 
