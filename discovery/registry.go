@@ -181,6 +181,15 @@ type Heuristic interface {
 	Heuristic() bool
 }
 
+// HeuristicDetector is a Heuristic stream dissector whose test on a port
+// nobody claims is stricter than Detect on its own port (Modbus/TCP: on
+// port 502 any sane MBAP header will do; elsewhere a whole request whose
+// length fits its function code). The engine calls DetectHeuristic
+// instead of Detect on unclaimed ports.
+type HeuristicDetector interface {
+	DetectHeuristic(data []byte, dir Direction) Verdict
+}
+
 // Factory makes a dissector; each engine makes its own instances, so a
 // dissector may keep state without locks.
 type Factory func() Dissector

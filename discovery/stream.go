@@ -215,7 +215,7 @@ func (e *Engine) detect(f *flow, dir Direction, data []byte) {
 		found = f.sd
 	} else {
 		for _, sd := range e.heurTCP {
-			v := e.callDetect(f, sd, view, dir)
+			v := e.callDetectHeuristic(f, sd, view, dir)
 			if v == Yes {
 				verdict, found = Yes, sd
 				break
@@ -466,6 +466,22 @@ func (e *Engine) callDetect(f *flow, sd StreamDissector, data []byte, dir Direct
 		}
 	}()
 	return sd.Detect(data, dir)
+}
+
+// callDetectHeuristic is callDetect on a flow whose port no dissector
+// claims: a dissector with a stricter test for that case uses it.
+func (e *Engine) callDetectHeuristic(f *flow, sd StreamDissector, data []byte, dir Direction) (v Verdict) {
+	hd, ok := sd.(HeuristicDetector)
+	if !ok {
+		return e.callDetect(f, sd, data, dir)
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			e.recovered(f, sd.Name(), r)
+			v = No
+		}
+	}()
+	return hd.DetectHeuristic(data, dir)
 }
 
 func (e *Engine) callNewStream(f *flow, sd StreamDissector) (s Stream, ok bool) {

@@ -8,9 +8,13 @@
 // Wireshark's packet-mbtcp.h and public research.
 //
 // Port: TCP 502 (server). Detect confirms by the MBAP header (protocol id 0,
-// length 2..254, a non-zero function code, no exception bit from the client);
-// the dissector is not heuristic on other ports (an MBAP header is too weak a
-// signature). Modbus/TCP Security (TLS, port 802) is left to the TLS dissector.
+// length 2..254, a non-zero function code, no exception bit from the client).
+// On any other port (gateways on 503 or 5020, port-forwarded PLCs) an MBAP
+// header alone is too weak a signature, so DetectHeuristic asks for a whole
+// client request of a public function code whose length fits that function
+// exactly (heuristic.go); a flow seen first from the server's side is then
+// not claimed. Modbus/TCP Security (TLS, port 802) is left to the TLS
+// dissector.
 //
 // Facts emitted:
 //   - services: "server" on the server endpoint and "client" on the client,
