@@ -32,7 +32,7 @@ func (*Dissector) DetectHeuristic(data []byte, dir discovery.Direction) discover
 	if len(data) < n {
 		return discovery.NeedMore
 	}
-	if !requestFits(data[MBAPLen-1:n]) {
+	if !requestFits(data[MBAPLen-1 : n]) {
 		return discovery.No
 	}
 	if rest := data[n:]; len(rest) >= 4 && binary.BigEndian.Uint16(rest[2:4]) != 0 {
