@@ -163,7 +163,7 @@ func (o *Options) defaults() {
 // resumes after its last committed frame.
 func Files(ctx context.Context, st *store.Store, paths []string, opt Options) (Summary, error) {
 	opt.defaults()
-	defer startCPUProfile()()
+	defer StartCPUProfile()()
 	start := opt.Now()
 	var sum Summary
 	files, expErr := source.Expand(paths)

@@ -21,9 +21,9 @@ const (
 	envMemProfile = "OTZONE_MEMPROFILE"
 )
 
-// startCPUProfile starts a CPU profile when OTZONE_CPUPROFILE names a file
+// StartCPUProfile starts a CPU profile when OTZONE_CPUPROFILE names a file
 // and returns the function that stops it.
-func startCPUProfile() func() {
+func StartCPUProfile() func() {
 	path := os.Getenv(envCPUProfile)
 	if path == "" {
 		return func() {}

@@ -16,6 +16,7 @@ import (
 	"github.com/otzone/otzone/cmd/otzone/cmdutil"
 	"github.com/otzone/otzone/discovery/live"
 	"github.com/otzone/otzone/discovery/live/filter"
+	"github.com/otzone/otzone/internal/ingest"
 	"github.com/otzone/otzone/internal/store"
 )
 
@@ -173,7 +174,8 @@ func runCapture(ctx context.Context, opts *CaptureOptions) error {
 		line = &statusLine{w: opts.IO.ErrOut}
 		cfg.Progress = line.update
 	}
-	stopProfile := startCPUProfile()
+	// OTZONE_CPUPROFILE=cpu.pprof profiles the whole capture, as for `otzone ingest`.
+	stopProfile := ingest.StartCPUProfile()
 	sum, runErr := live.Run(ctx, st, cfg)
 	stopProfile()
 	line.clear()
