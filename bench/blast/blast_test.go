@@ -158,28 +158,7 @@ func runCmd(t *testing.T, name string, args ...string) string {
 
 func newNetns(t *testing.T) string {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("not root: the sender test needs a network namespace and AF_PACKET")
-	}
-	if _, err := exec.LookPath("ip"); err != nil {
-		t.Skip("ip (iproute2) not installed: the sender test needs it")
-	}
-	ns := fmt.Sprintf("otzblast-t%d", os.Getpid())
-	if out, err := exec.Command("ip", "netns", "add", ns).CombinedOutput(); err != nil {
-		t.Skipf("cannot create a network namespace (%v: %s)", err, bytes.TrimSpace(out))
-	}
-	t.Cleanup(func() {
-		if out, err := exec.Command("ip", "netns", "del", ns).CombinedOutput(); err != nil {
-			t.Errorf("removing namespace %s: %v %s", ns, err, out)
-		}
-	})
-	in := func(args ...string) { runCmd(t, "ip", append([]string{"netns", "exec", ns}, args...)...) }
-	in("sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1")
-	in("sysctl", "-q", "-w", "net.ipv6.conf.default.disable_ipv6=1")
-	in("ip", "link", "add", txPort, "mtu", "9000", "type", "veth", "peer", "name", rxPort, "mtu", "9000")
-	in("ip", "link", "set", txPort, "up")
-	in("ip", "link", "set", rxPort, "up")
-	return ns
+	return testutil.VethNamespace(t, "otzblast", txPort, rxPort)
 }
 
 func TestSendsExactlyWhatItLoaded(t *testing.T) {

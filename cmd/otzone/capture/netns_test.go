@@ -22,7 +22,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -81,7 +80,6 @@ func helperMain() int {
 	return cmdutil.ExitCode(err, func(msg string) { fmt.Fprintln(os.Stderr, "otzone: "+msg) })
 }
 
-var nsSeq atomic.Int32
 
 func needRealInterfaces(t *testing.T) {
 	t.Helper()
@@ -109,23 +107,7 @@ func run(t *testing.T, name string, args ...string) string {
 func newNetns(t *testing.T) string {
 	t.Helper()
 	needRealInterfaces(t)
-	ns := fmt.Sprintf("otzt-%d-%d", os.Getpid(), nsSeq.Add(1))
-	if out, err := exec.Command("ip", "netns", "add", ns).CombinedOutput(); err != nil {
-		t.Skipf("cannot create a network namespace (%v: %s): the capture tests need one", err, bytes.TrimSpace(out))
-	}
-	t.Cleanup(func() {
-		if out, err := exec.Command("ip", "netns", "del", ns).CombinedOutput(); err != nil {
-			t.Errorf("removing namespace %s: %v %s", ns, err, out)
-		}
-	})
-	in := func(args ...string) { run(t, "ip", append([]string{"netns", "exec", ns}, args...)...) }
-	// Disable IPv6 before the links exist, so they never send ND/MLD.
-	in("sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1")
-	in("sysctl", "-q", "-w", "net.ipv6.conf.default.disable_ipv6=1")
-	in("ip", "link", "add", replayPort, "mtu", "9000", "type", "veth", "peer", "name", capPort, "mtu", "9000")
-	in("ip", "link", "set", replayPort, "up")
-	in("ip", "link", "set", capPort, "up")
-	return ns
+	return testutil.VethNamespace(t, "otzt", replayPort, capPort, "tcpreplay")
 }
 
 func txPackets(t *testing.T, ns, dev string) uint64 {
