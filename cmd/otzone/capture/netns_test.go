@@ -80,7 +80,6 @@ func helperMain() int {
 	return cmdutil.ExitCode(err, func(msg string) { fmt.Fprintln(os.Stderr, "otzone: "+msg) })
 }
 
-
 func needRealInterfaces(t *testing.T) {
 	t.Helper()
 	if os.Geteuid() != 0 {
