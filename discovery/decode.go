@@ -346,6 +346,10 @@ func (e *Engine) ipv4(b []byte, depth int) {
 		e.addFragment(k, off, frag&0x2000 != 0, b[ihl:], depth)
 		return
 	}
+	if e.duplicateIP(b, ihl, false) {
+		e.host(p.Src.MAC, p.Src.IP) // a router shows in its copy's layer 2
+		return
+	}
 	// The source host is recorded by the flow lookup (cached per flow) or,
 	// for other packets, by ipHost.
 	e.hostPending = true
@@ -379,6 +383,9 @@ func (e *Engine) ipv6(b []byte, depth int) {
 	p.Dst.IP = netip.AddrFrom16([16]byte(b[24:40]))
 	e.hostPending = true
 	defer e.ipHost()
+	if b[6] != 44 && e.duplicateIP(b, 40, true) {
+		return // a router shows in its copy's layer 2: ipHost records it
+	}
 	e.ipv6Next(b[6], b[40:], depth, false)
 }
 

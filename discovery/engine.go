@@ -32,6 +32,9 @@ type EngineOptions struct {
 	// VLANs); when full it is flushed and started afresh, which only costs
 	// repeated observations. Default 1<<20.
 	MaxHosts int
+	// KeepDuplicates turns SPAN duplicate suppression off (dup.go): every
+	// copy of a packet is counted and dissected.
+	KeepDuplicates bool
 	// Logger receives dissector panics and similar rare events. Default: discard.
 	Logger *slog.Logger
 }
@@ -58,6 +61,11 @@ type EngineStats struct {
 	FlowsEvictedFull uint64
 	ActiveFlows      int
 	Hosts            int
+	// Duplicates: IP packets seen a second time within 20 ms (a SPAN
+	// session mirroring a packet where it enters and where it leaves the
+	// switch): their layer-2 facts are recorded, but they are neither
+	// counted in their flow nor dissected again (dup.go).
+	Duplicates uint64
 	// Truncated: TCP/UDP packets cut by the capture's snap length; they are
 	// counted in their flow but not dissected.
 	Truncated uint64
@@ -150,6 +158,7 @@ type Engine struct {
 	hostPending bool  // the current IP packet's source host is not recorded yet
 	ipMissing   int   // bytes of the current IP datagram beyond the captured data
 	frag        reassembler
+	dups        dupTable
 	reasm       bool // dissecting a reassembled datagram: its first fragment is counted already
 	reasmPkts   uint64
 	reasmBytes  uint64 // the datagram's other fragments, for its flow
@@ -440,6 +449,7 @@ func (e *Engine) Close() {
 	for _, d := range e.frag.m {
 		e.frag.drop(e, d) // incomplete when the source ended
 	}
+	e.dups = dupTable{} // duplicates are looked for within one source
 	e.now = 0
 }
 
