@@ -82,6 +82,7 @@ var fieldSources = map[string][]fieldSource{
 		{key: "enip.product_name", tier: tierIdentity}, {key: "modbus.product_name", tier: tierIdentity},
 		{key: "modbus.model_name", tier: tierIdentity}, {key: "s7.order_number", tier: tierIdentity},
 		{key: "s7.module_type", tier: tierIdentity}, {key: "bacnet.model_name", tier: tierIdentity},
+		{key: "profinet.order_id", tier: tierIdentity}, // I&M0: the order number, before the family name
 		{key: "profinet.type_of_station", tier: tierIdentity}, {key: "mms.model", tier: tierIdentity},
 		{key: "dnp3.product_name", tier: tierIdentity}, {key: "fins.model", tier: tierIdentity},
 		{key: "slmp.cpu_model", tier: tierIdentity}, {key: "opcua.product_name", tier: tierIdentity},
@@ -99,6 +100,7 @@ var fieldSources = map[string][]fieldSource{
 		{key: "ads.twincat_version", tier: tierIdentity}, {key: "hart.software_revision", tier: tierIdentity},
 		{key: "fox.app_version", tier: tierIdentity, serverOf: "fox"},
 		{key: "opcua.software_version", tier: tierIdentity},
+		{key: "profinet.software_revision", tier: tierIdentity},
 		{key: "lldp.firmware_revision", tier: tierSelf},
 		{key: "lldp.software_revision", tier: tierSelf, weak: true},
 		{key: "cdp.software_version", tier: tierSelf, extract: VersionToken},
@@ -108,7 +110,7 @@ var fieldSources = map[string][]fieldSource{
 	"serial": {
 		{key: "enip.serial_number", tier: tierIdentity}, {key: "s7.serial_number", tier: tierIdentity},
 		{key: "dnp3.serial_number", tier: tierIdentity}, {key: "knxip.serial_number", tier: tierIdentity},
-		{key: "hart.device_id", tier: tierIdentity},
+		{key: "hart.device_id", tier: tierIdentity}, {key: "profinet.serial_number", tier: tierIdentity},
 		{key: "lldp.serial_number", tier: tierSelf},
 	},
 }

@@ -317,7 +317,7 @@ func (r *RPC) Datagram(data []byte, pkt *discovery.PacketInfo, emit discovery.Em
 	if pkt.Flow != nil {
 		pkt.Flow.Protocol = "profinet_io"
 	}
-	if h.PacketType == RPCResponse && Opnum(h.Opnum) == OpRead && iface == IfaceDevice && h.FragNum == 0 && h.Flags1&0x04 == 0 {
+	if op := Opnum(h.Opnum); h.PacketType == RPCResponse && (op == OpRead || op == OpReadImplicit) && iface == IfaceDevice && h.FragNum == 0 && h.Flags1&0x04 == 0 {
 		r.readResponse(h, body, pkt, emit)
 		return nil
 	}
@@ -396,11 +396,7 @@ func (r *RPC) Datagram(data []byte, pkt *discovery.PacketInfo, emit discovery.Em
 // and an asset is made only from what is seen or said by the asset itself.
 func (r *RPC) readResponse(h RPCHeader, body []byte, pkt *discovery.PacketInfo, emit discovery.Emit) {
 	index, rec, err := ParseReadResponse(body, h.LittleEndian)
-	if err != nil || index != IndexPDRealData {
-		return
-	}
-	pd, err := ParsePDRealData(rec)
-	if err != nil {
+	if err != nil || (index != IndexPDRealData && index != IndexIM0) {
 		return
 	}
 	dev := pkt.Src
@@ -412,6 +408,26 @@ func (r *RPC) readResponse(h RPCHeader, body []byte, pkt *discovery.PacketInfo, 
 		a := pkt.Obs(discovery.KindAttribute, ep)
 		a.Protocol, a.Key, a.Value, a.Confidence = "profinet_io", key, value, c
 		emit(a)
+	}
+	if index == IndexIM0 {
+		im, err := ParseIM0(rec)
+		if err != nil {
+			return
+		}
+		// The device's own nameplate: order number, serial, revisions.
+		attr(dev, "profinet.order_id", im.OrderID, 0.95)
+		attr(dev, "profinet.serial_number", im.SerialNumber, 0.95)
+		attr(dev, "profinet.software_revision", im.SoftwareRevision, 0.95)
+		attr(dev, "profinet.hardware_revision", strconv.Itoa(int(im.HardwareRevision)), 0.95)
+		if name, ok := VendorName(im.VendorID); ok {
+			attr(dev, "profinet.vendor_name", name, 0.7)
+		}
+		attr(dev, "profinet.vendor_id", strconv.Itoa(int(im.VendorID)), 0.95)
+		return
+	}
+	pd, err := ParsePDRealData(rec)
+	if err != nil {
+		return
 	}
 	if f := pd.Interface; f != nil {
 		attr(dev, "profinet.station_name", f.ChassisID, 0.9)

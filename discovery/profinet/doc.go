@@ -59,6 +59,12 @@
 //     neighbour as profinet.neighbor "port-001 -> siemens-x208-switch
 //     port-004 00:0e:8c:ef:75:c5" on the reporting device only (no asset is
 //     made for a neighbour that is merely reported).
+//     Read and implicit-read responses of the I&M0 record (index 0xAFF0,
+//     block 0x0020) give the device's nameplate: profinet.order_id (the
+//     order number, which the inventory prefers as the model),
+//     profinet.serial_number, profinet.hardware_revision,
+//     profinet.software_revision ("V4.2.1", the firmware) and its vendor id
+//     (confidence 0.95: the device's own record).
 //     Other responses, faults and pings are recognised but not reported.
 //
 // Ground truth: ../shared/pcaps/profinet (oracle for DCP and layer-2
@@ -67,9 +73,9 @@
 //
 // Known gaps: DCP Set responses (success or error) are not matched to their
 // requests; the vendor name table is tiny (the PI manufacturer list could
-// not be sourced); of the PN-IO records only PDRealData is decoded (I&M0 —
-// order number, serial, firmware — is not: no capture carries one to test
-// against), nor alarms' payloads; the expected topology in Write requests
+// not be sourced); of the PN-IO records only PDRealData and I&M0 are
+// decoded (I&M0 checked against tshark on the demo plant only: no shared
+// capture carries one; I&M1-4 are not), nor alarms' payloads; the expected topology in Write requests
 // (PDPortDataCheck) is not reported; the endpoint-mapper
 // lookup that may precede a Connect is not reported; PROFINET over IP-only
 // (RT_CLASS_UDP) is treated as acyclic RT by frame id only.

@@ -699,3 +699,49 @@ func parsePDPort(b []byte) (PDPort, bool) {
 	}
 	return pt, true
 }
+
+// IndexIM0 is the I&M0 record (IEC 61158-6-10, Identification & Maintenance).
+const IndexIM0 = 0xAFF0
+
+// IM0 is an I&M0 block (block type 0x0020): the device's own nameplate.
+type IM0 struct {
+	VendorID         uint16
+	OrderID          string // 20 visible characters, blank-padded: the order number
+	SerialNumber     string // 16 visible characters
+	HardwareRevision uint16
+	SoftwareRevision string // "V2.3.1": prefix, functional enhancement, bug fix, internal change
+	RevisionCounter  uint16
+	ProfileID        uint16
+	ProfileType      uint16
+	IMVersion        [2]byte
+	IMSupported      uint16
+}
+
+// ParseIM0 decodes an I&M0 record: a BlockHeader (type 0x0020, version
+// 1.0) then 54 octets.
+func ParseIM0(rec []byte) (IM0, error) {
+	var m IM0
+	if len(rec) < 6+54 {
+		return m, fmt.Errorf("profinet: I&M0: %d bytes: %w", len(rec), ErrShort)
+	}
+	if typ := binary.BigEndian.Uint16(rec); typ != 0x0020 {
+		return m, fmt.Errorf("profinet: I&M0: block type 0x%04x: %w", typ, ErrMalformed)
+	}
+	if l := int(binary.BigEndian.Uint16(rec[2:])); l < 2+54 || 4+l > len(rec) {
+		return m, fmt.Errorf("profinet: I&M0: block length %d: %w", l, ErrMalformed)
+	}
+	b := rec[6:]
+	m.VendorID = binary.BigEndian.Uint16(b)
+	m.OrderID = strings.TrimRight(string(b[2:22]), " \x00")
+	m.SerialNumber = strings.TrimRight(string(b[22:38]), " \x00")
+	m.HardwareRevision = binary.BigEndian.Uint16(b[38:])
+	if p := b[40]; p >= 0x20 && p < 0x7f {
+		m.SoftwareRevision = fmt.Sprintf("%c%d.%d.%d", p, b[41], b[42], b[43])
+	}
+	m.RevisionCounter = binary.BigEndian.Uint16(b[44:])
+	m.ProfileID = binary.BigEndian.Uint16(b[46:])
+	m.ProfileType = binary.BigEndian.Uint16(b[48:])
+	m.IMVersion = [2]byte{b[50], b[51]}
+	m.IMSupported = binary.BigEndian.Uint16(b[52:])
+	return m, nil
+}
