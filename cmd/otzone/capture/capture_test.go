@@ -50,7 +50,7 @@ func TestNewCmdCapture(t *testing.T) {
 			var got *CaptureOptions
 			cmd := NewCmdCapture(f, func(_ context.Context, o *CaptureOptions) error { got = o; return nil })
 			cmd.SetFlagErrorFunc(cmdutil.FlagErrorFunc)
-			cmd.SetArgs(tc.argv)
+			cmd.SetArgs(append([]string{}, tc.argv...)) // never nil: cobra would read os.Args (go test -update)
 			cmd.SetOut(&bytes.Buffer{})
 			cmd.SetErr(&bytes.Buffer{})
 			err := cmd.Execute()

@@ -26,7 +26,7 @@ func TestNewCmdList(t *testing.T) {
 		ios, _, _, _ := cmdutil.Test()
 		var got *ListOptions
 		cmd := NewCmdList(&cmdutil.Factory{IOStreams: ios}, func(o *ListOptions) error { got = o; return nil })
-		cmd.SetArgs(tc.argv)
+		cmd.SetArgs(append([]string{}, tc.argv...)) // never nil: cobra would read os.Args (go test -update)
 		cmd.SetOut(ios.Out)
 		cmd.SetErr(ios.ErrOut)
 		err := cmd.Execute()
