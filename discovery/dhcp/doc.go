@@ -23,7 +23,23 @@
 // Each client MAC's facts are re-emitted only when its message content
 // changes or ten minutes pass (bounded table of clients).
 //
-// Known gaps: option overload (52) into sname/file is not followed; DHCPv6
-// (UDP 546/547) is not read; parameter request lists (client fingerprints)
-// are not kept.
+// DHCPv6 (RFC 8415, v6.go; protocol "dhcpv6", UDP 547 servers and relays,
+// 546 clients) is read as well: Windows sends SOLICITs with its FQDN (RFC
+// 4704) and the "MSFT 5.0" vendor class even on IPv4-only plant networks.
+//
+//	client (asset = the frame's source: MAC and link-local address)
+//	  service    protocol "dhcpv6", transport "udp", port 547, role "client"
+//	  attribute  dhcpv6.hostname      option 39 (Client FQDN)
+//	             dhcpv6.vendor_class  option 16, first vendor-class-data item
+//	                                  ("enterprise N" when it has none)
+//	             dhcpv6.client_duid   option 1: "llt MAC", "ll MAC" or hex
+//	server (asset = the frame's source)
+//	  service    role "server"; attribute dhcpv6.server_duid
+//	  host       {client MAC, address} for each IAADDR of a successful REPLY,
+//	             the client being the frame's destination; dhcpv6.assigned_ip
+//
+// Known gaps: option overload (52) into sname/file is not followed;
+// parameter request lists (client fingerprints) are not kept; DHCPv6 relay
+// messages (RELAY-FORW/REPL) are recognised but not unwrapped, and prefix
+// delegation (IA_PD) is not reported.
 package dhcp

@@ -76,6 +76,7 @@ var fieldSources = map[string][]fieldSource{
 		{key: "fox.brand_id", tier: tierIdentity, serverOf: "fox"},
 		{key: "lldp.manufacturer", tier: tierSelf},
 		{key: "dhcp.vendor_class", tier: tierDHCP, tierOf: dhcpVendorTier},
+		{key: "dhcpv6.vendor_class", tier: tierDHCP, tierOf: dhcpVendorTier},
 		{key: "oui.vendor", tier: tierOUI},
 	},
 	"model": {
