@@ -75,7 +75,7 @@ type dirState struct {
 type stream struct {
 	dirs                                   [2]dirState
 	client, server, sni, comm, cert, ccert bool
-	tls13                                  bool
+	tls13, ja3                             bool
 	hello                                  Hello
 }
 
@@ -179,6 +179,23 @@ func (s *stream) message(typ HandshakeType, body []byte, pkt *discovery.PacketIn
 		if len(h.SNI) > 0 && !s.sni {
 			s.sni = true
 			attr(server, "tls.sni", lower(wirestr.Clean(h.SNI)), 0.7)
+		}
+		if h.JA3Hash != "" && !s.ja3 {
+			s.ja3 = true
+			// The client software's fingerprint (JA3), on the client.
+			attr(client, "tls.ja3", h.JA3Hash, 0.9)
+			if len(h.ALPN) > 0 {
+				alpn := make([]byte, 0, 32)
+				for i, p := range h.ALPN {
+					if i > 0 {
+						alpn = append(alpn, ',')
+					}
+					alpn = append(alpn, p...)
+				}
+				o := base(discovery.KindCommAttribute, client)
+				o.Peer, o.Key, o.Value = server, "tls.alpn", wirestr.Clean(alpn)
+				emit(o)
+			}
 		}
 	case typ == ServerHello && pkt.Dir == discovery.ToClient:
 		if err := ParseHello(typ, body, h); err != nil {

@@ -20,11 +20,16 @@
 //	                "CN=plc-line3.plant.local,O=Plant Line 3"), tls.cert_not_after
 //	                (RFC 3339), tls.cert_self_signed ("true" when subject equals
 //	                issuer), tls.cert_dns_name (up to 4 SAN DNS names, 0.8);
-//	                on the client: tls.client_cert_subject (mutual TLS ≤ 1.2)
+//	                on the client: tls.client_cert_subject (mutual TLS ≤ 1.2),
+//	                tls.ja3 (the MD5 JA3 fingerprint of its ClientHello, GREASE
+//	                values left out as RFC 8701 intends: it names client software,
+//	                not a host; 0.9)
 //	comm_attribute  encrypted=true, tls.version, tls.cipher_suite ("0xc02f", the
-//	                IANA code point) once the ServerHello is seen
+//	                IANA code point) once the ServerHello is seen; tls.alpn, the
+//	                application protocols the client offered ("h2,http/1.1")
 //
-// Known gaps: SSLv2-format hellos are not recognised; ALPN, JA3/JA4
-// fingerprints and certificate chains beyond the leaf are not reported;
+// Known gaps: SSLv2-format hellos are not recognised; JA3S/JA4
+// fingerprints, the ALPN the server chose and certificate chains beyond
+// the leaf are not reported;
 // QUIC/DTLS are not read; cipher suites are code points, not names.
 package tls

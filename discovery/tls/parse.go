@@ -1,9 +1,12 @@
 package tls
 
 import (
+	"crypto/md5"
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"strconv"
 )
 
 // ContentType is a TLS record content type (RFC 8446 B.1, RFC 5246 6.2.1).
@@ -106,6 +109,39 @@ type Hello struct {
 	SNI         []byte  // ClientHello server_name (host_name)
 	Selected    Version // ServerHello supported_versions (TLS 1.3), else 0
 	CipherSuite uint16  // ServerHello
+	// JA3 is the ClientHello's JA3 string (Salesforce, 2017): version,
+	// cipher suites, extension types, supported groups and EC point
+	// formats in the order sent, GREASE values (RFC 8701) left out;
+	// JA3Hash its MD5. A client's software, not its identity.
+	JA3     string
+	JA3Hash string
+	// ALPN lists the ClientHello's application protocols (RFC 7301), at
+	// most four.
+	ALPN [][]byte
+}
+
+// grease reports an RFC 8701 GREASE value (0x0a0a, 0x1a1a, ... 0xfafa).
+func grease(v int) bool { return v&0x0f0f == 0x0a0a && v>>8 == v&0xff }
+
+// ja3List appends the non-GREASE 16-bit values of b, '-'-separated.
+func ja3List(dst []byte, b []byte, width int) []byte {
+	first := true
+	for len(b) >= width {
+		v := int(b[0])
+		if width == 2 {
+			v = int(binary.BigEndian.Uint16(b))
+		}
+		b = b[width:]
+		if width == 2 && grease(v) {
+			continue
+		}
+		if !first {
+			dst = append(dst, '-')
+		}
+		first = false
+		dst = strconv.AppendInt(dst, int64(v), 10)
+	}
+	return dst
 }
 
 // Negotiated is the version a ServerHello settles on.
@@ -160,9 +196,10 @@ func ParseHello(typ HandshakeType, body []byte, h *Hello) error {
 	h.Version = Version(r.u16())
 	r.n(32)     // random
 	r.n(r.u8()) // session id
+	var ciphers []byte
 	if typ == ClientHello {
-		r.n(r.u16()) // cipher suites
-		r.n(r.u8())  // compression methods
+		ciphers = r.n(r.u16())
+		r.n(r.u8()) // compression methods
 	} else {
 		h.CipherSuite = uint16(r.u16())
 		r.n(1) // compression method
@@ -170,6 +207,29 @@ func ParseHello(typ HandshakeType, body []byte, h *Hello) error {
 	if r.bad {
 		return fmt.Errorf("tls: hello of %d bytes: %w", len(body), ErrShort)
 	}
+	var exts, groups, points []byte
+	defer func() {
+		if typ != ClientHello || r.bad {
+			return
+		}
+		j := strconv.AppendInt(nil, int64(h.Version), 10)
+		j = ja3List(append(j, ','), ciphers, 2)
+		j = append(j, ',')
+		for first, e := true, exts; len(e) >= 2; e = e[2:] {
+			if v := int(binary.BigEndian.Uint16(e)); !grease(v) {
+				if !first {
+					j = append(j, '-')
+				}
+				first = false
+				j = strconv.AppendInt(j, int64(v), 10)
+			}
+		}
+		j = ja3List(append(j, ','), groups, 2)
+		j = ja3List(append(j, ','), points, 1)
+		h.JA3 = string(j)
+		sum := md5.Sum(j)
+		h.JA3Hash = hex.EncodeToString(sum[:])
+	}()
 	if len(r.b) == 0 {
 		return nil // no extensions (SSL 3.0, old clients)
 	}
@@ -182,7 +242,21 @@ func ParseHello(typ HandshakeType, body []byte, h *Hello) error {
 		if ext.bad {
 			return fmt.Errorf("tls: extension %d: %w", typ2, ErrShort)
 		}
+		exts = binary.BigEndian.AppendUint16(exts, uint16(typ2))
 		switch {
+		case typ2 == 10 && typ == ClientHello && len(data) >= 2: // supported_groups
+			groups = data[2:min(len(data), 2+int(binary.BigEndian.Uint16(data)))]
+		case typ2 == 11 && typ == ClientHello && len(data) >= 1: // ec_point_formats
+			points = data[1:min(len(data), 1+int(data[0]))]
+		case typ2 == 16 && typ == ClientHello && len(data) >= 2: // ALPN
+			list := reader{b: data[2:min(len(data), 2+int(binary.BigEndian.Uint16(data)))]}
+			for len(list.b) > 0 && len(h.ALPN) < 4 {
+				p := list.n(list.u8())
+				if list.bad {
+					break
+				}
+				h.ALPN = append(h.ALPN, p)
+			}
 		case typ2 == 0 && typ == ClientHello: // server_name (RFC 6066 3)
 			list := reader{b: data}
 			names := reader{b: list.n(list.u16())}
