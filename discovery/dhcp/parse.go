@@ -153,8 +153,14 @@ func (m *Message) FQDNName() []byte {
 	if !m.FQDNWire {
 		return m.FQDN
 	}
+	return wireName(m.FQDN)
+}
+
+// wireName renders a domain name in DNS wire format (length-prefixed
+// labels, RFC 1035 §3.1; no compression in DHCP) as dotted text, stopping
+// at the root label or anything malformed.
+func wireName(b []byte) []byte {
 	var out []byte
-	b := m.FQDN
 	for len(b) > 0 {
 		n := int(b[0])
 		if n == 0 || n > 63 || 1+n > len(b) {

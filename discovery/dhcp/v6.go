@@ -131,22 +131,7 @@ func (m *MessageV6) options(b []byte, depth int) error {
 
 // FQDNName renders option 39's domain name ("ews-1.plant.local"; a partial
 // name has no trailing label).
-func (m *MessageV6) FQDNName() []byte {
-	var out []byte
-	b := m.FQDN
-	for len(b) > 0 {
-		n := int(b[0])
-		if n == 0 || n > 63 || 1+n > len(b) {
-			break
-		}
-		if len(out) > 0 {
-			out = append(out, '.')
-		}
-		out = append(out, b[1:1+n]...)
-		b = b[1+n:]
-	}
-	return out
-}
+func (m *MessageV6) FQDNName() []byte { return wireName(m.FQDN) }
 
 // DUIDString renders a DUID as its type and hex ("LLT 00:0c:29:...", or hex).
 func DUIDString(d []byte) string {
