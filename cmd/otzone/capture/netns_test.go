@@ -92,15 +92,6 @@ func needRealInterfaces(t *testing.T) {
 	}
 }
 
-func run(t *testing.T, name string, args ...string) string {
-	t.Helper()
-	out, err := exec.Command(name, args...).CombinedOutput()
-	if err != nil {
-		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
-	}
-	return string(out)
-}
-
 // newNetns makes a namespace with a veth pair (replayPort, capPort), both
 // up, IPv6 off, no addresses, and removes it when the test ends.
 func newNetns(t *testing.T) string {
@@ -111,7 +102,7 @@ func newNetns(t *testing.T) string {
 
 func txPackets(t *testing.T, ns, dev string) uint64 {
 	t.Helper()
-	out := run(t, "ip", "netns", "exec", ns, "cat", "/sys/class/net/"+dev+"/statistics/tx_packets")
+	out := testutil.Run(t, "ip", "netns", "exec", ns, "cat", "/sys/class/net/"+dev+"/statistics/tx_packets")
 	n, err := strconv.ParseUint(strings.TrimSpace(out), 10, 64)
 	if err != nil {
 		t.Fatal(err)
@@ -210,7 +201,7 @@ func replay(t *testing.T, ns, file string, rate ...string) {
 		rate = []string{"--pps", "2000"}
 	}
 	args := append([]string{"netns", "exec", ns, "tcpreplay", "-i", replayPort}, rate...)
-	out := run(t, "ip", append(args, file)...)
+	out := testutil.Run(t, "ip", append(args, file)...)
 	if !strings.Contains(out, "Failed packets:            0") {
 		t.Fatalf("tcpreplay did not send every frame:\n%s", out)
 	}
@@ -398,7 +389,7 @@ func TestLiveFilterMatchesTcpdump(t *testing.T) {
 		t.Run(expr, func(t *testing.T) {
 			tmp := t.TempDir()
 			out := filepath.Join(tmp, "tcpdump.pcap")
-			run(t, tcpdump, "-r", file, "-w", out, offline)
+			testutil.Run(t, tcpdump, "-r", file, "-w", out, offline)
 			want := dataMultiset(testutil.ReadFrames(t, out))
 			db := filepath.Join(tmp, "live.db")
 			dir := filepath.Join(tmp, "pcap")
