@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/otzone/otzone/internal/testutil"
 	"sort"
 	"strings"
 	"testing"
@@ -11,7 +12,7 @@ import (
 	"github.com/otzone/otzone/discovery"
 )
 
-// Payloads of testdata/demo_ads.pcapng (`go run ./testdata/gen -only
+// Payloads of testdata/fixtures/ads/demo_ads.pcapng (`go run ./testdata/gen -only
 // 52-ads`). tshark 4.0.17 decodes the TCP frames as AMS; it has no
 // dissector for the UDP discovery service, whose layout follows Apache
 // PLC4X's ads-discovery.mspec.
@@ -104,7 +105,7 @@ func TestPrefixes(t *testing.T) {
 // blocks listed above.
 func TestDemoCapture(t *testing.T) {
 	var got []string
-	for _, o := range runCapture(t, "testdata/demo_ads.pcapng", func() discovery.Dissector { return New() }, func() discovery.Dissector { return NewUDP() }) {
+	for _, o := range runCapture(t, testutil.Fixture("ads", "demo_ads.pcapng"), func() discovery.Dissector { return New() }, func() discovery.Dissector { return NewUDP() }) {
 		if o.Protocol != "ads" {
 			continue
 		}

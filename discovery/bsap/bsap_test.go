@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/otzone/otzone/internal/testutil"
 	"sort"
 	"strings"
 	"testing"
@@ -11,7 +12,7 @@ import (
 	"github.com/otzone/otzone/discovery"
 )
 
-// Datagrams of testdata/demo_bsap.pcapng (`go run ./testdata/gen -only
+// Datagrams of testdata/fixtures/bsap/demo_bsap.pcapng (`go run ./testdata/gen -only
 // 59-bsap`), built to the ICSNPP layout (there is no Wireshark dissector).
 const (
 	readReq  = "0e00010006000100000000000000170000000e01000000a0000446543130312e464c4f5700"
@@ -81,7 +82,7 @@ func TestStrictDetect(t *testing.T) {
 
 func TestDemoCapture(t *testing.T) {
 	var got []string
-	for _, o := range runCapture(t, "testdata/demo_bsap.pcapng", func() discovery.Dissector { return New() }) {
+	for _, o := range runCapture(t, testutil.Fixture("bsap", "demo_bsap.pcapng"), func() discovery.Dissector { return New() }) {
 		if o.Protocol != "bsap" {
 			continue
 		}

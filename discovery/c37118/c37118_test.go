@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/otzone/otzone/internal/testutil"
 	"sort"
 	"strings"
 	"testing"
@@ -11,7 +12,7 @@ import (
 	"github.com/otzone/otzone/discovery"
 )
 
-// Payloads of testdata/demo_c37118.pcapng (`go run ./testdata/gen -only
+// Payloads of testdata/fixtures/c37118/demo_c37118.pcapng (`go run ./testdata/gen -only
 // 53-c37118`) as tshark 4.0.17 decodes them.
 const (
 	// frame 4: "Command Frame, send CFG-2 frame", IDCODE 41, checksum 0x4427 [correct].
@@ -76,7 +77,7 @@ func TestPrefixes(t *testing.T) {
 // PDC (10.10.20.23) sends send-CFG-2, data on, data off.
 func TestDemoCapture(t *testing.T) {
 	var got []string
-	for _, o := range runCapture(t, "testdata/demo_c37118.pcapng", func() discovery.Dissector { return New() }, func() discovery.Dissector { return NewUDP() }) {
+	for _, o := range runCapture(t, testutil.Fixture("c37118", "demo_c37118.pcapng"), func() discovery.Dissector { return New() }, func() discovery.Dissector { return NewUDP() }) {
 		if o.Protocol != "c37118" {
 			continue
 		}

@@ -11,8 +11,8 @@ import (
 	"github.com/otzone/otzone/internal/testutil"
 )
 
-// testdata/cdp.pcap is written by testdata/gen_fixture.py (scapy.contrib.cdp).
-// The expected values are tshark 4.0's decode (tshark -r testdata/cdp.pcap -V):
+// testdata/fixtures/cdp/cdp.pcap is written by testdata/fixtures/cdp/gen_fixture.py (scapy.contrib.cdp).
+// The expected values are tshark 4.0's decode (tshark -r testdata/fixtures/cdp/cdp.pcap -V):
 //
 //	frame 1 from 00:1b:54:10:00:02: Device ID "ie4000-cell1.plant.local", Software version first line
 //	  "Cisco IOS Software, IE4000 Software (IE4000-UNIVERSALK9-M), Version 15.2(7)E4, RELEASE SOFTWARE (fc2)",
@@ -23,7 +23,7 @@ import (
 //	  fd00:10:10::1, Port ID "GigabitEthernet0/0/1.10", Capabilities 0x00000029 (Router, Switch, IGMP)
 func payloads(t testing.TB) [][]byte {
 	var out [][]byte
-	for _, f := range testutil.ReadFrames(t, "testdata/cdp.pcap") {
+	for _, f := range testutil.ReadFrames(t, testutil.Fixture("cdp", "cdp.pcap")) {
 		out = append(out, f.Data[14+8:]) // 802.3 header, LLC/SNAP
 	}
 	return out
@@ -49,7 +49,7 @@ func TestParse(t *testing.T) {
 }
 
 func TestFixture(t *testing.T) {
-	h := ittest.Run(t, testutil.ReadFrames(t, "testdata/cdp.pcap"), "cdp.pcap", New())
+	h := ittest.Run(t, testutil.ReadFrames(t, testutil.Fixture("cdp", "cdp.pcap")), "cdp.pcap", New())
 	h.NoErrors()
 	h.CheckObservations()
 	const sw = "00:1b:54:10:00:02"

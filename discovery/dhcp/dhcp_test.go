@@ -75,12 +75,12 @@ func TestParseErrors(t *testing.T) {
 	}
 }
 
-// TestFixture: testdata/dora.pcap (testdata/gen_fixture.py, scapy). tshark -V of it reads:
+// TestFixture: testdata/fixtures/dhcp/dora.pcap (testdata/fixtures/dhcp/gen_fixture.py, scapy). tshark -V of it reads:
 // frame 1 Discover chaddr 00:0c:29:20:00:21 Host Name "HMI-1", Vendor class "MSFT 5.0",
 // Requested IP 10.10.20.21; frame 2 Offer from 10.10.20.1; frame 4 ACK yiaddr 10.10.20.21,
 // DHCP Server Identifier 10.10.20.1.
 func TestFixture(t *testing.T) {
-	h := ittest.Run(t, testutil.ReadFrames(t, "testdata/dora.pcap"), "dora.pcap", New())
+	h := ittest.Run(t, testutil.ReadFrames(t, testutil.Fixture("dhcp", "dora.pcap")), "dora.pcap", New())
 	h.NoErrors()
 	h.CheckObservations()
 	const c = "00:0c:29:20:00:21"
@@ -226,13 +226,13 @@ func BenchmarkParse(b *testing.B) {
 	}
 }
 
-// TestRealUDHCP: testdata/real_udhcp.pcap (testdata/gen_real.sh: busybox 1.35
+// TestRealUDHCP: testdata/fixtures/dhcp/real_udhcp.pcap (testdata/fixtures/dhcp/gen_real.sh: busybox 1.35
 // udhcpc and udhcpd over a veth pair). tshark reads: frame 1 Discover, chaddr
 // 00:14:22:20:00:60, Host Name MAINT-LT07, Vendor class "udhcp 1.35.0",
 // Requested IP 10.99.0.60; frame 2 Offer 10.99.0.60 from 10.99.0.1; frame 3
 // Request; frame 4 ACK yiaddr 10.99.0.60, server identifier 10.99.0.1.
 func TestRealUDHCP(t *testing.T) {
-	h := ittest.Run(t, testutil.ReadFrames(t, "testdata/real_udhcp.pcap"), "real_udhcp.pcap", New())
+	h := ittest.Run(t, testutil.ReadFrames(t, testutil.Fixture("dhcp", "real_udhcp.pcap")), "real_udhcp.pcap", New())
 	h.NoErrors()
 	h.CheckObservations()
 	const c = "00:14:22:20:00:60"

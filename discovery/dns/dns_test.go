@@ -141,7 +141,7 @@ func TestReverseAddr(t *testing.T) {
 	}
 }
 
-// TestFixture runs testdata/names.pcap (testdata/gen_fixture.py, scapy). Expected values are those
+// TestFixture runs testdata/fixtures/dns/names.pcap (testdata/fixtures/dns/gen_fixture.py, scapy). Expected values are those
 // tshark -V prints for it: frame 2 "hist01.plant.local A 10.10.30.31", frame 4 "Hist01.Plant.Local
 // AAAA fd00:10:30::31", frame 6 PTR 11.10.10.10.in-addr.arpa → plc-modbus.plant.local, frame 8
 // update.example.com A 203.0.113.80 (public), frame 10 No such name, frames 14-16 AXFR plant.local
@@ -150,7 +150,7 @@ func TestReverseAddr(t *testing.T) {
 // 10.10.20.50; frame 20 NBNS Registration EWS-1<20> from 10.10.20.22, frame 21 PLANT<00> group,
 // frame 23 NBSTAT response: EWS-1<00> unique, PLANT<00> group, EWS-1<20> unique.
 func TestFixture(t *testing.T) {
-	h := ittest.Run(t, testutil.ReadFrames(t, "testdata/names.pcap"), "names.pcap", New(), NewTCP(), NewMDNS(), NewNBNS())
+	h := ittest.Run(t, testutil.ReadFrames(t, testutil.Fixture("dns", "names.pcap")), "names.pcap", New(), NewTCP(), NewMDNS(), NewNBNS())
 	h.NoErrors()
 	h.CheckObservations()
 	checks := []struct {
@@ -255,7 +255,7 @@ func FuzzParse(f *testing.F) {
 		b, _ := hex.DecodeString(s)
 		f.Add(b)
 	}
-	for _, fr := range testutil.ReadFrames(f, "testdata/names.pcap") {
+	for _, fr := range testutil.ReadFrames(f, testutil.Fixture("dns", "names.pcap")) {
 		if len(fr.Data) > 42 {
 			f.Add(fr.Data[42:])
 		}
@@ -293,13 +293,13 @@ func BenchmarkParse(b *testing.B) {
 	}
 }
 
-// TestRealDnsmasq: testdata/real_dnsmasq.pcap (testdata/gen_real.sh: dig
+// TestRealDnsmasq: testdata/fixtures/dns/real_dnsmasq.pcap (testdata/fixtures/dns/gen_real.sh: dig
 // against dnsmasq on loopback, EDNS OPT records included). tshark -Y dns reads:
 // frame 2 A historian.plant.local 10.10.30.31, frame 4 AAAA fd00:10:30::31,
 // frame 6 PTR 11.10.10.10.in-addr.arpa → plc-modbus.plant.local, frame 12 (TCP)
 // A plc-s7.plant.local 10.10.10.13, frame 18 No such name wpad.plant.local.
 func TestRealDnsmasq(t *testing.T) {
-	h := ittest.Run(t, testutil.ReadFrames(t, "testdata/real_dnsmasq.pcap"), "real_dnsmasq.pcap", New(), NewTCP())
+	h := ittest.Run(t, testutil.ReadFrames(t, testutil.Fixture("dns", "real_dnsmasq.pcap")), "real_dnsmasq.pcap", New(), NewTCP())
 	h.NoErrors()
 	h.CheckObservations()
 	for who, want := range map[string]string{"10.10.30.31": "historian.plant.local", "fd00:10:30::31": "historian.plant.local",

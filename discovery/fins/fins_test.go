@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/otzone/otzone/internal/testutil"
 	"sort"
 	"strings"
 	"testing"
@@ -11,7 +12,7 @@ import (
 	"github.com/otzone/otzone/discovery"
 )
 
-// Payloads of testdata/demo_fins.pcapng (`go run ./testdata/gen -only
+// Payloads of testdata/fixtures/fins/demo_fins.pcapng (`go run ./testdata/gen -only
 // 51-fins`) with tshark 4.0.17's decode.
 const (
 	// frame 1 (UDP): "Command : Memory Area Read (D100)", DA1 0x0a, SA1 0x15, SID 1.
@@ -96,7 +97,7 @@ func TestErrors(t *testing.T) {
 // controller data read, stop, run), model CJ2M-CPU31 version 02.01.
 func TestDemoCapture(t *testing.T) {
 	var got []string
-	for _, o := range runCapture(t, "testdata/demo_fins.pcapng", func() discovery.Dissector { return New() }, func() discovery.Dissector { return NewUDP() }) {
+	for _, o := range runCapture(t, testutil.Fixture("fins", "demo_fins.pcapng"), func() discovery.Dissector { return New() }, func() discovery.Dissector { return NewUDP() }) {
 		if o.Protocol != "fins" {
 			continue
 		}

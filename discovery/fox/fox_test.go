@@ -3,6 +3,7 @@ package fox
 import (
 	"errors"
 	"fmt"
+	"github.com/otzone/otzone/internal/testutil"
 	"sort"
 	"strings"
 	"testing"
@@ -47,14 +48,14 @@ func TestParseFrame(t *testing.T) {
 	}
 }
 
-// TestDemoCapture: testdata/demo_fox.pcapng (`go run ./testdata/gen -only
+// TestDemoCapture: testdata/fixtures/fox/demo_fox.pcapng (`go run ./testdata/gen -only
 // 56-fox`) carries Workbench's hello (frame 4) and the station's (frame 5,
 // station.name=s:JACE_BLDG_A, app.version=s:4.10.1.36, os.name=s:QNX, ...)
 // and a challenge exchange. There is no Wireshark dissector for Fox; the
 // expected values are the hello lines themselves.
 func TestDemoCapture(t *testing.T) {
 	var got []string
-	for _, o := range runCapture(t, "testdata/demo_fox.pcapng", func() discovery.Dissector { return New() }) {
+	for _, o := range runCapture(t, testutil.Fixture("fox", "demo_fox.pcapng"), func() discovery.Dissector { return New() }) {
 		if o.Protocol != "fox" {
 			continue
 		}

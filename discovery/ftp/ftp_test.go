@@ -10,14 +10,14 @@ import (
 	"github.com/otzone/otzone/internal/testutil"
 )
 
-// testdata/ftp.pcap is written by testdata/gen_fixture.py (scapy). tshark -Y ftp reads:
+// testdata/fixtures/ftp/ftp.pcap is written by testdata/fixtures/ftp/gen_fixture.py (scapy). tshark -Y ftp reads:
 //
 //	4  Response: 220-ProFTPD 1.3.5e Server (PLC Line 3 FTP) [10.10.10.13] (multi-line 220)
 //	5  USER engineer; 7 PASS ...; 9 SYST → 10 "215 UNIX Type: L8"; 11 PWD; 13 PASV; 15 LIST;
 //	17 RETR recipe.csv; 19 STOR project.zip; 21 DELE old.log; 23 QUIT
 //	28 second session: 220 ...; 29 AUTH TLS → 30 "234 AUTH TLS successful", then a TLS ClientHello
 func TestFixture(t *testing.T) {
-	h := ittest.Run(t, testutil.ReadFrames(t, "testdata/ftp.pcap"), "ftp.pcap", New())
+	h := ittest.Run(t, testutil.ReadFrames(t, testutil.Fixture("ftp", "ftp.pcap")), "ftp.pcap", New())
 	h.NoErrors()
 	h.CheckObservations()
 	const plc, ews = "10.10.10.13", "10.10.20.22"
@@ -102,13 +102,13 @@ func BenchmarkParseCommand(b *testing.B) {
 	}
 }
 
-// TestRealPyftpdlib: testdata/real_pyftpdlib.pcap (testdata/gen_real.sh:
+// TestRealPyftpdlib: testdata/fixtures/ftp/real_pyftpdlib.pcap (testdata/fixtures/ftp/gen_real.sh:
 // Python ftplib against pyftpdlib 1.5.7 on loopback). tshark -Y ftp reads:
 // frame 4 "220 PLC line 3 FTP service ready.", 6 USER engineer, 9 PASS,
 // 11 SYST → 12 "215 UNIX Type: L8", 13 PWD, 15 TYPE A, 17 PASV, 19 LIST,
 // 23 TYPE I, 27 STOR project.zip, 35 RETR recipe.csv, 39 DELE project.zip, 41 QUIT.
 func TestRealPyftpdlib(t *testing.T) {
-	h := ittest.Run(t, testutil.ReadFrames(t, "testdata/real_pyftpdlib.pcap"), "real_pyftpdlib.pcap", New())
+	h := ittest.Run(t, testutil.ReadFrames(t, testutil.Fixture("ftp", "real_pyftpdlib.pcap")), "real_pyftpdlib.pcap", New())
 	h.NoErrors()
 	h.CheckObservations()
 	const srv, cli = "127.0.0.2", "127.0.0.1"

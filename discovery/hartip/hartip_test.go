@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/otzone/otzone/internal/testutil"
 	"sort"
 	"strings"
 	"testing"
@@ -11,7 +12,7 @@ import (
 	"github.com/otzone/otzone/discovery"
 )
 
-// Payloads of testdata/demo_hartip.pcapng (`go run ./testdata/gen -only
+// Payloads of testdata/fixtures/hartip/demo_hartip.pcapng (`go run ./testdata/gen -only
 // 55-hartip`) with tshark 4.0.17's decode.
 const (
 	// frame 4: "Pass Through Response", short address 0, command 0:
@@ -88,7 +89,7 @@ func TestPrefixes(t *testing.T) {
 // transmitter reached by long address is a sub-device of the gateway.
 func TestDemoCapture(t *testing.T) {
 	var got []string
-	for _, o := range runCapture(t, "testdata/demo_hartip.pcapng", func() discovery.Dissector { return New() }, func() discovery.Dissector { return NewUDP() }) {
+	for _, o := range runCapture(t, testutil.Fixture("hartip", "demo_hartip.pcapng"), func() discovery.Dissector { return New() }, func() discovery.Dissector { return NewUDP() }) {
 		if o.Protocol != "hart_ip" {
 			continue
 		}

@@ -11,7 +11,7 @@ import (
 	"github.com/otzone/otzone/internal/testutil"
 )
 
-// testdata/http.pcap is written by testdata/gen_fixture.py (scapy). tshark -Y http reads:
+// testdata/fixtures/http/http.pcap is written by testdata/fixtures/http/gen_fixture.py (scapy). tshark -Y http reads:
 //
 //	4  10.10.20.21 → 10.10.10.13 GET / HTTP/1.1, Host 10.10.10.13, User-Agent "Mozilla/5.0 (Windows NT 10.0; ...)"
 //	18 HTTP/1.1 200 OK (text/html), Server "Boa/0.94.14rc21", chunked in 70-octet chunks over 100-byte
@@ -21,7 +21,7 @@ import (
 //	29 10.10.20.22 → 10.10.10.40:8080 GET /api/v1/status, User-Agent python-requests/2.31.0, Host gw-line3:8080
 //	30 200 OK, Server nginx/1.18.0 (JSON); 31 PUT /api/v1/setpoint; 32 HTTP/1.0 204 No Content
 func TestFixture(t *testing.T) {
-	h := ittest.Run(t, testutil.ReadFrames(t, "testdata/http.pcap"), "http.pcap", New())
+	h := ittest.Run(t, testutil.ReadFrames(t, testutil.Fixture("http", "http.pcap")), "http.pcap", New())
 	h.NoErrors()
 	h.CheckObservations()
 	const hmi, plc, ews, gw = "10.10.20.21", "10.10.10.13", "10.10.20.22", "10.10.10.40"
@@ -68,7 +68,7 @@ func TestFixture(t *testing.T) {
 // split at every position: the result must not depend on segmentation.
 func TestSplit(t *testing.T) {
 	var toServer, toClient []byte
-	for _, f := range testutil.ReadFrames(t, "testdata/http.pcap") {
+	for _, f := range testutil.ReadFrames(t, testutil.Fixture("http", "http.pcap")) {
 		sport, dport := int(f.Data[34])<<8|int(f.Data[35]), int(f.Data[36])<<8|int(f.Data[37])
 		if len(f.Data) <= 54 || (sport != 50080 && dport != 50080) {
 			continue
@@ -150,7 +150,7 @@ func TestParseHeader(t *testing.T) {
 }
 
 func FuzzParse(f *testing.F) {
-	for _, fr := range testutil.ReadFrames(f, "testdata/http.pcap") {
+	for _, fr := range testutil.ReadFrames(f, testutil.Fixture("http", "http.pcap")) {
 		if len(fr.Data) > 54 {
 			f.Add(fr.Data[54:])
 		}
@@ -184,14 +184,14 @@ func BenchmarkParseHeader(b *testing.B) {
 	}
 }
 
-// TestRealCurl: testdata/real_curl.pcap (testdata/gen_real.sh: curl against
+// TestRealCurl: testdata/fixtures/http/real_curl.pcap (testdata/fixtures/http/gen_real.sh: curl against
 // Python's http.server on loopback, captured by tcpdump). tshark reads:
 // frame 4 GET / (User-Agent curl/7.88.1, Host 127.0.0.2); frame 8 HTTP/1.0
 // 200 OK, Server "SimpleHTTP/0.6 Python/3.11.2", Content-Length 232, <title>
 // "Directory listing for /"; frame 16 GET /missing with Host
 // hmi-web.plant.local; frame 20 404 File not found.
 func TestRealCurl(t *testing.T) {
-	h := ittest.Run(t, testutil.ReadFrames(t, "testdata/real_curl.pcap"), "real_curl.pcap", New())
+	h := ittest.Run(t, testutil.ReadFrames(t, testutil.Fixture("http", "real_curl.pcap")), "real_curl.pcap", New())
 	h.NoErrors()
 	h.CheckObservations()
 	const srv, cli = "127.0.0.2", "127.0.0.1"

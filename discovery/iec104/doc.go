@@ -33,6 +33,6 @@
 // versus execute distinction: both count as operations, as in Wireshark's
 // view); IEC 62351 secured 104 (TLS on 19998) is seen as TLS only; the
 // shared capture set has no IEC 104 traffic, so conformance was measured
-// only on the demo capture (testdata/demo_iec104.pcapng, checked against
+// only on the demo capture (testdata/fixtures/iec104/demo_iec104.pcapng, checked against
 // tshark's decode).
 package iec104

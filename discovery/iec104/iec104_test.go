@@ -24,7 +24,7 @@ func unhex(t testing.TB, s string) []byte {
 	return b
 }
 
-// APDUs of testdata/demo_iec104.pcapng (written by `go run ./testdata/gen
+// APDUs of testdata/fixtures/iec104/demo_iec104.pcapng (written by `go run ./testdata/gen
 // -only 42-iec104`), with tshark 4.0.17's summary of each frame.
 const (
 	startAct = "680407000000" // frame 4: "<- U (STARTDT act)"
@@ -259,11 +259,11 @@ func TestDemoCapture(t *testing.T) {
 		ServerPort int    `json:"server_port"`
 		Count      int    `json:"count"`
 	}{"iec104", 45, "10.10.20.23", "10.10.10.17", 2404, 2})
-	compare(t, "testdata/demo_iec104.pcapng", or)
+	compare(t, testutil.Fixture("iec104", "demo_iec104.pcapng"), or)
 
 	// Every control-direction ASDU is an operation, classed.
 	var ops []string
-	for _, o := range runCapture(t, "testdata/demo_iec104.pcapng", func() discovery.Dissector { return New() }) {
+	for _, o := range runCapture(t, testutil.Fixture("iec104", "demo_iec104.pcapng"), func() discovery.Dissector { return New() }) {
 		if o.Kind == discovery.KindOperation {
 			ops = append(ops, fmt.Sprintf("%d:%s/%s", o.Evidence.Frame, o.Op.Name, o.Op.Class))
 		}

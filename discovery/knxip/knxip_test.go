@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/otzone/otzone/internal/testutil"
 	"sort"
 	"strings"
 	"testing"
@@ -11,7 +12,7 @@ import (
 	"github.com/otzone/otzone/discovery"
 )
 
-// Payloads of testdata/demo_knxip.pcapng (`go run ./testdata/gen -only
+// Payloads of testdata/fixtures/knxip/demo_knxip.pcapng (`go run ./testdata/gen -only
 // 54-knxip`) with tshark 4.0.17's summary.
 const (
 	// frame 2: "SearchResp @10.10.10.60:3671, 1.1.0 "KNX IP Router Building
@@ -94,7 +95,7 @@ func TestPrefixes(t *testing.T) {
 // TestDemoCapture: facts expected from tshark's decode of the capture.
 func TestDemoCapture(t *testing.T) {
 	var got []string
-	for _, o := range runCapture(t, "testdata/demo_knxip.pcapng", func() discovery.Dissector { return New() }) {
+	for _, o := range runCapture(t, testutil.Fixture("knxip", "demo_knxip.pcapng"), func() discovery.Dissector { return New() }) {
 		if o.Protocol != "knxip" {
 			continue
 		}

@@ -10,7 +10,7 @@ import (
 	"github.com/otzone/otzone/internal/testutil"
 )
 
-// testdata/ntp.pcap is written by testdata/gen_fixture.py (scapy). tshark -V reads:
+// testdata/fixtures/ntp/ntp.pcap is written by testdata/fixtures/ntp/gen_fixture.py (scapy). tshark -V reads:
 //
 //	1 10.10.20.21 → 10.10.30.123 NTPv4 client, stratum 0
 //	2 10.10.30.123 → 10.10.20.21 NTPv4 server, stratum 1 (primary reference), Reference ID "GPS"
@@ -19,7 +19,7 @@ import (
 //	6 10.10.20.22 → 10.10.30.123 NTPv2 private, Request, MON_GETLIST_1 (42)
 func payloads(t testing.TB) [][]byte {
 	var out [][]byte
-	for _, f := range testutil.ReadFrames(t, "testdata/ntp.pcap") {
+	for _, f := range testutil.ReadFrames(t, testutil.Fixture("ntp", "ntp.pcap")) {
 		out = append(out, f.Data[14+20+8:])
 	}
 	return out
@@ -47,7 +47,7 @@ func TestParse(t *testing.T) {
 }
 
 func TestFixture(t *testing.T) {
-	h := ittest.Run(t, testutil.ReadFrames(t, "testdata/ntp.pcap"), "ntp.pcap", New())
+	h := ittest.Run(t, testutil.ReadFrames(t, testutil.Fixture("ntp", "ntp.pcap")), "ntp.pcap", New())
 	h.NoErrors()
 	h.CheckObservations()
 	checks := []struct {
@@ -129,13 +129,13 @@ func BenchmarkParse(b *testing.B) {
 	}
 }
 
-// TestRealChrony: testdata/real_chrony.pcap (testdata/gen_real.sh: chronyd 4.3
+// TestRealChrony: testdata/fixtures/ntp/real_chrony.pcap (testdata/fixtures/ntp/gen_real.sh: chronyd 4.3
 // in query-only mode asking a chronyd serving "local stratum 1" on loopback).
 // tshark -V reads: frames 1, 3, 5 NTPv4 client, stratum 0; frames 2, 4, 6 NTPv4
 // server, stratum 1 (primary reference), Reference ID "Unidentified reference
 // source ”" (not printable: no reference_id is reported).
 func TestRealChrony(t *testing.T) {
-	h := ittest.Run(t, testutil.ReadFrames(t, "testdata/real_chrony.pcap"), "real_chrony.pcap", New())
+	h := ittest.Run(t, testutil.ReadFrames(t, testutil.Fixture("ntp", "real_chrony.pcap")), "real_chrony.pcap", New())
 	h.NoErrors()
 	h.CheckObservations()
 	if got := h.Attr("127.0.0.2", "ntp.stratum"); !slices.Equal(got, []string{"1"}) {

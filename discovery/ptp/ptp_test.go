@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/otzone/otzone/internal/testutil"
 	"sort"
 	"strings"
 	"testing"
@@ -11,7 +12,7 @@ import (
 	"github.com/otzone/otzone/discovery"
 )
 
-// Frames of testdata/demo_ptp.pcapng (`go run ./testdata/gen -only 50-ptp`),
+// Frames of testdata/fixtures/ptp/demo_ptp.pcapng (`go run ./testdata/gen -only 50-ptp`),
 // PTP payload after the 802.1Q tag, as tshark 4.0.17 decodes them.
 const (
 	// frame 1: "Announce Message": ClockIdentity 0x001b19fffe100030,
@@ -78,7 +79,7 @@ func TestParseErrors(t *testing.T) {
 // slave.
 func TestDemoCapture(t *testing.T) {
 	var got []string
-	for _, o := range runCapture(t, "testdata/demo_ptp.pcapng", func() discovery.Dissector { return New() }) {
+	for _, o := range runCapture(t, testutil.Fixture("ptp", "demo_ptp.pcapng"), func() discovery.Dissector { return New() }) {
 		if o.Protocol != "ptp" {
 			continue
 		}

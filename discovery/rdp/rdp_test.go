@@ -10,7 +10,7 @@ import (
 	"github.com/otzone/otzone/internal/testutil"
 )
 
-// testdata/rdp.pcap is written by testdata/gen_fixture.py (scapy, PDUs per [MS-RDPBCGR]). tshark -V reads:
+// testdata/fixtures/rdp/rdp.pcap is written by testdata/fixtures/rdp/gen_fixture.py (scapy, PDUs per [MS-RDPBCGR]). tshark -V reads:
 //
 //	4  10.10.20.22 → 10.10.20.21 Cookie: mstshash=operator, Negotiate Request, requestedProtocols 0x0000000b
 //	   (TLS, CredSSP, CredSSP with Early User Authorization Result PDU)
@@ -18,7 +18,7 @@ import (
 //	10 192.168.1.50 → 10.10.20.21 Cookie: mstshash=ADMINISTRATOR, requestedProtocols 0x00000000
 //	11 Negotiate Failure, failureCode "Server requires Enhanced RDP Security with CredSSP" (5)
 func TestFixture(t *testing.T) {
-	h := ittest.Run(t, testutil.ReadFrames(t, "testdata/rdp.pcap"), "rdp.pcap", New())
+	h := ittest.Run(t, testutil.ReadFrames(t, testutil.Fixture("rdp", "rdp.pcap")), "rdp.pcap", New())
 	h.NoErrors()
 	h.CheckObservations()
 	const ews, it, hmi = "10.10.20.22", "192.168.1.50", "10.10.20.21"
@@ -54,7 +54,7 @@ func TestFixture(t *testing.T) {
 }
 
 func TestParseAndPrefixes(t *testing.T) {
-	frames := testutil.ReadFrames(t, "testdata/rdp.pcap")
+	frames := testutil.ReadFrames(t, testutil.Fixture("rdp", "rdp.pcap"))
 	cr := frames[3].Data[54:] // frame 4
 	var c Connection
 	if err := ParseConnection(cr, &c); err != nil {
@@ -81,7 +81,7 @@ func TestParseAndPrefixes(t *testing.T) {
 }
 
 func FuzzParse(f *testing.F) {
-	for _, fr := range testutil.ReadFrames(f, "testdata/rdp.pcap") {
+	for _, fr := range testutil.ReadFrames(f, testutil.Fixture("rdp", "rdp.pcap")) {
 		if len(fr.Data) > 54 {
 			f.Add(fr.Data[54:])
 		}
@@ -105,7 +105,7 @@ func FuzzParse(f *testing.F) {
 }
 
 func BenchmarkParseConnection(b *testing.B) {
-	cr := testutil.ReadFrames(b, "testdata/rdp.pcap")[3].Data[54:]
+	cr := testutil.ReadFrames(b, testutil.Fixture("rdp", "rdp.pcap"))[3].Data[54:]
 	var c Connection
 	b.SetBytes(int64(len(cr)))
 	b.ReportAllocs()

@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/otzone/otzone/internal/testutil"
 	"sort"
 	"strings"
 	"testing"
@@ -11,7 +12,7 @@ import (
 	"github.com/otzone/otzone/discovery"
 )
 
-// Frames of testdata/demo_slmp.pcapng (`go run ./testdata/gen -only
+// Frames of testdata/fixtures/slmp/demo_slmp.pcapng (`go run ./testdata/gen -only
 // 57-slmp`). Wireshark 4.0 has no SLMP dissector; the request layout is
 // the one public MC-protocol clients send, e.g. the batch read
 // "500000FFFF03000C001000010400002C0100A80300" (D300, 3 words) and the bit
@@ -95,7 +96,7 @@ func TestDetectAndPrefixes(t *testing.T) {
 
 func TestDemoCapture(t *testing.T) {
 	var got []string
-	for _, o := range runCapture(t, "testdata/demo_slmp.pcapng", func() discovery.Dissector { return New() }, func() discovery.Dissector { return NewUDP() }) {
+	for _, o := range runCapture(t, testutil.Fixture("slmp", "demo_slmp.pcapng"), func() discovery.Dissector { return New() }, func() discovery.Dissector { return NewUDP() }) {
 		if o.Protocol != "slmp" {
 			continue
 		}

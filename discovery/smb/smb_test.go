@@ -11,7 +11,7 @@ import (
 	"github.com/otzone/otzone/internal/testutil"
 )
 
-// testdata/smb.pcap is written by testdata/gen_fixture.py ([MS-SMB2]/[MS-NLMP] layouts). tshark -V reads:
+// testdata/fixtures/smb/smb.pcap is written by testdata/fixtures/smb/gen_fixture.py ([MS-SMB2]/[MS-NLMP] layouts). tshark -V reads:
 //
 //	4/5   SMB2 Negotiate; response Security mode 0x03 (signing enabled, required), Dialect SMB 3.1.1
 //	6     Session Setup Request, NTLMSSP_NEGOTIATE, version build 19041
@@ -22,7 +22,7 @@ import (
 //	153   NBSS Session request, to HIST01<20> from EWS-1<00>; 154 Positive session response
 //	155/156 SMB Negotiate Protocol Request/Response, Selected Index: 2: NT LM 0.12
 func TestFixture(t *testing.T) {
-	h := ittest.Run(t, testutil.ReadFrames(t, "testdata/smb.pcap"), "smb.pcap", New())
+	h := ittest.Run(t, testutil.ReadFrames(t, testutil.Fixture("smb", "smb.pcap")), "smb.pcap", New())
 	h.NoErrors()
 	h.CheckObservations()
 	const hmi, ews, hist = "10.10.20.21", "10.10.20.22", "10.10.30.31"
@@ -102,7 +102,7 @@ func TestLargeWriteNotBuffered(t *testing.T) {
 }
 
 func TestNTLMErrorsAndPrefixes(t *testing.T) {
-	frames := testutil.ReadFrames(t, "testdata/smb.pcap")
+	frames := testutil.ReadFrames(t, testutil.Fixture("smb", "smb.pcap"))
 	var n NTLM
 	for _, fr := range frames {
 		raw := FindNTLMSSP(fr.Data)
@@ -132,7 +132,7 @@ func TestNTLMErrorsAndPrefixes(t *testing.T) {
 }
 
 func FuzzParse(f *testing.F) {
-	for _, fr := range testutil.ReadFrames(f, "testdata/smb.pcap") {
+	for _, fr := range testutil.ReadFrames(f, testutil.Fixture("smb", "smb.pcap")) {
 		if len(fr.Data) > 54 && len(fr.Data) < 600 {
 			f.Add(fr.Data[54:])
 		}
@@ -154,7 +154,7 @@ func FuzzParse(f *testing.F) {
 }
 
 func BenchmarkParseReadRequest(b *testing.B) {
-	fr := testutil.ReadFrames(b, "testdata/smb.pcap")[148] // frame 149: Read Request
+	fr := testutil.ReadFrames(b, testutil.Fixture("smb", "smb.pcap"))[148] // frame 149: Read Request
 	pdu := fr.Data[54:]
 	s := New().NewStream(nil)
 	pkt := &discovery.PacketInfo{Dir: discovery.ToServer}
@@ -168,7 +168,7 @@ func BenchmarkParseReadRequest(b *testing.B) {
 	}
 }
 
-// TestRealImpacket: testdata/real_impacket.pcap (testdata/gen_real.sh: impacket
+// TestRealImpacket: testdata/fixtures/smb/real_impacket.pcap (testdata/fixtures/smb/gen_real.sh: impacket
 // 0.10.0 SMBConnection and SimpleSMBServer on loopback). tshark -V reads:
 // frame 4 SMB1 Negotiate offering NT LM 0.12, SMB 2.002, SMB 2.???; frame 6 SMB2
 // Negotiate Response, Dialect SMB 2.0.2, Security mode 0x01 (signing not required);
@@ -177,7 +177,7 @@ func BenchmarkParseReadRequest(b *testing.B) {
 // NTLMSSP_AUTH, domain PLANT, user operator, host EWS-1; frame 16 Write Request
 // Len:10244; frame 29 Read Request Len:13.
 func TestRealImpacket(t *testing.T) {
-	h := ittest.Run(t, testutil.ReadFrames(t, "testdata/real_impacket.pcap"), "real_impacket.pcap", New())
+	h := ittest.Run(t, testutil.ReadFrames(t, testutil.Fixture("smb", "real_impacket.pcap")), "real_impacket.pcap", New())
 	h.NoErrors()
 	h.CheckObservations()
 	const srv, cli = "127.0.0.2", "127.0.0.1"

@@ -10,8 +10,8 @@ import (
 	"github.com/otzone/otzone/internal/testutil"
 )
 
-// testdata/snmp.pcap is written by testdata/gen_fixture.py (scapy; the v3 message by hand).
-// tshark -r testdata/snmp.pcap reads:
+// testdata/fixtures/snmp/snmp.pcap is written by testdata/fixtures/snmp/gen_fixture.py (scapy; the v3 message by hand).
+// tshark -r testdata/fixtures/snmp/snmp.pcap reads:
 //
 //	1 10.10.20.22 → 10.10.10.2 get-request (v2c, community public) sysDescr.0 sysObjectID.0 sysName.0 sysLocation.0
 //	2 10.10.10.2 → 10.10.20.22 get-response: sysDescr "Cisco IOS Software, IE4000 Software ... (fc2)\r\nTechnical
@@ -23,7 +23,7 @@ import (
 //	  msgAuthoritativeEngineID 800000090300001b54100002, msgUserName opsadmin, encryptedPDU
 func payloads(t testing.TB) [][]byte {
 	var out [][]byte
-	for _, f := range testutil.ReadFrames(t, "testdata/snmp.pcap") {
+	for _, f := range testutil.ReadFrames(t, testutil.Fixture("snmp", "snmp.pcap")) {
 		out = append(out, f.Data[14+20+8:])
 	}
 	return out
@@ -67,7 +67,7 @@ func TestOIDString(t *testing.T) {
 }
 
 func TestFixture(t *testing.T) {
-	h := ittest.Run(t, testutil.ReadFrames(t, "testdata/snmp.pcap"), "snmp.pcap", New())
+	h := ittest.Run(t, testutil.ReadFrames(t, testutil.Fixture("snmp", "snmp.pcap")), "snmp.pcap", New())
 	h.NoErrors()
 	h.CheckObservations()
 	const sw, ews = "10.10.10.2", "10.10.20.22"
@@ -167,7 +167,7 @@ func BenchmarkParse(b *testing.B) {
 	}
 }
 
-// TestRealNetSNMP: testdata/real_netsnmp.pcap (testdata/gen_real.sh: Debian 12
+// TestRealNetSNMP: testdata/fixtures/snmp/real_netsnmp.pcap (testdata/fixtures/snmp/gen_real.sh: Debian 12
 // net-snmp snmpget against snmpd on loopback). tshark -V reads:
 //
 //	1/2 v2c "public" get-request/get-response: sysDescr "Plant SNMP agent (net-snmp on Debian 12)",
@@ -177,7 +177,7 @@ func BenchmarkParse(b *testing.B) {
 //	5   report usmStatsUnknownEngineIDs, msgFlags 00, engine id 80001f88802c873b12cab8096b00000000
 //	6/7 msgFlags 07 (authPriv), encryptedPDU both ways
 func TestRealNetSNMP(t *testing.T) {
-	h := ittest.Run(t, testutil.ReadFrames(t, "testdata/real_netsnmp.pcap"), "real_netsnmp.pcap", New())
+	h := ittest.Run(t, testutil.ReadFrames(t, testutil.Fixture("snmp", "real_netsnmp.pcap")), "real_netsnmp.pcap", New())
 	h.NoErrors()
 	h.CheckObservations()
 	const agent, mgr = "127.0.0.2", "127.0.0.1"

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/otzone/otzone/internal/testutil"
 	"sort"
 	"strings"
 	"testing"
@@ -61,12 +62,12 @@ func TestParse(t *testing.T) {
 	}
 }
 
-// TestDemoCapture: testdata/demo_srtp.pcapng (`go run ./testdata/gen -only
+// TestDemoCapture: testdata/fixtures/srtp/demo_srtp.pcapng (`go run ./testdata/gen -only
 // 58-srtp`): initialisation (frames 4-5), read %R (6), write %R (8),
 // set PLC state (10). Wireshark has no SRTP dissector.
 func TestDemoCapture(t *testing.T) {
 	var got []string
-	for _, o := range runCapture(t, "testdata/demo_srtp.pcapng", func() discovery.Dissector { return New() }) {
+	for _, o := range runCapture(t, testutil.Fixture("srtp", "demo_srtp.pcapng"), func() discovery.Dissector { return New() }) {
 		if o.Protocol != "srtp" {
 			continue
 		}

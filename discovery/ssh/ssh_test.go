@@ -9,14 +9,14 @@ import (
 	"github.com/otzone/otzone/internal/testutil"
 )
 
-// testdata/ssh.pcap is written by testdata/gen_fixture.py (scapy). tshark (-d tcp.port==2222,ssh) reads:
+// testdata/fixtures/ssh/ssh.pcap is written by testdata/fixtures/ssh/gen_fixture.py (scapy). tshark (-d tcp.port==2222,ssh) reads:
 //
 //	4  10.10.10.40 → 10.10.20.22 Server: Protocol (SSH-2.0-OpenSSH_8.9p1 Ubuntu-3ubuntu0.6)
 //	5  Client: Protocol (SSH-2.0-PuTTY_Release_0.78); 6, 7 Key Exchange Init
 //	11 10.10.10.41:2222 Server: Protocol (SSH-1.99-Cisco-1.25)
 //	12 Client: Protocol (SSH-2.0-PuTTY_Release_0.78), Key Exchange Init (one segment)
 func TestFixture(t *testing.T) {
-	h := ittest.Run(t, testutil.ReadFrames(t, "testdata/ssh.pcap"), "ssh.pcap", New())
+	h := ittest.Run(t, testutil.ReadFrames(t, testutil.Fixture("ssh", "ssh.pcap")), "ssh.pcap", New())
 	h.NoErrors()
 	h.CheckObservations()
 	for who, want := range map[string][]string{
@@ -91,13 +91,13 @@ func BenchmarkParseIdent(b *testing.B) {
 	}
 }
 
-// TestRealOpenSSH: testdata/real_openssh.pcap (testdata/gen_real.sh): the
+// TestRealOpenSSH: testdata/fixtures/ssh/real_openssh.pcap (testdata/fixtures/ssh/gen_real.sh): the
 // real OpenSSH 9.2 client against a stub server on loopback. tshark reads:
 // frame 4 Client: Protocol (SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u6), sent
 // before the server's; frame 6 Server: Protocol (SSH-2.0-OpenSSH_8.9p1
 // Ubuntu-3ubuntu0.6); frame 8 Client: Key Exchange Init (1560 bytes).
 func TestRealOpenSSH(t *testing.T) {
-	h := ittest.Run(t, testutil.ReadFrames(t, "testdata/real_openssh.pcap"), "real_openssh.pcap", New())
+	h := ittest.Run(t, testutil.ReadFrames(t, testutil.Fixture("ssh", "real_openssh.pcap")), "real_openssh.pcap", New())
 	h.NoErrors()
 	h.CheckObservations()
 	if got := h.Attr("127.0.0.1", "ssh.banner"); !slices.Equal(got, []string{"2.0-OpenSSH_9.2p1 Debian-2+deb12u6"}) {

@@ -10,12 +10,12 @@ import (
 	"github.com/otzone/otzone/internal/testutil"
 )
 
-// testdata/telnet.pcap is written by testdata/gen_fixture.py (scapy). tshark -V reads:
+// testdata/fixtures/telnet/telnet.pcap is written by testdata/fixtures/telnet/gen_fixture.py (scapy). tshark -V reads:
 // frames 4-7 option negotiation (Will Echo, Will Suppress Go Ahead, Do Terminal Type, Do NAWS,
 // suboptions), frame 8 Data "\r\n", "\r\n", "User Access Verification\r\n", "\r\n", "Username: ",
 // then the typed user name echoed byte by byte, "Password: " and the client's line, "ie4000-cell1>".
 func TestFixture(t *testing.T) {
-	h := ittest.Run(t, testutil.ReadFrames(t, "testdata/telnet.pcap"), "telnet.pcap", New())
+	h := ittest.Run(t, testutil.ReadFrames(t, testutil.Fixture("telnet", "telnet.pcap")), "telnet.pcap", New())
 	h.NoErrors()
 	h.CheckObservations()
 	if got := h.Attr("10.10.10.2", "telnet.banner"); !slices.Equal(got, []string{"User Access Verification"}) {

@@ -47,8 +47,8 @@ func tsharkHellos(t *testing.T, path string) [][3]string {
 // TestJA3VsTshark: the openssl fixture's two ClientHellos (frames 4 and
 // 18) get the JA3 fingerprints tshark computes.
 func TestJA3VsTshark(t *testing.T) {
-	want := tsharkHellos(t, "testdata/tls.pcap")
-	h := ittest.Run(t, testutil.ReadFrames(t, "testdata/tls.pcap"), "tls.pcap", New())
+	want := tsharkHellos(t, testutil.Fixture("tls", "tls.pcap"))
+	h := ittest.Run(t, testutil.ReadFrames(t, testutil.Fixture("tls", "tls.pcap")), "tls.pcap", New())
 	var hashes []string
 	for _, w := range want {
 		hashes = append(hashes, w[1])

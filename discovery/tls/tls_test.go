@@ -9,8 +9,8 @@ import (
 	"github.com/otzone/otzone/internal/testutil"
 )
 
-// testdata/tls.pcap holds two real openssl sessions captured on loopback by
-// testdata/gen_fixture.sh (client 127.0.0.1, server 127.0.0.2:443). tshark -V reads:
+// testdata/fixtures/tls/tls.pcap holds two real openssl sessions captured on loopback by
+// testdata/fixtures/tls/gen_fixture.sh (client 127.0.0.1, server 127.0.0.2:443). tshark -V reads:
 //
 //	4  Client Hello, server_name "plc-line3.plant.local"
 //	6  Server Hello (TLS 1.2, cipher suite 0xc02c), Certificate: subject and issuer
@@ -19,7 +19,7 @@ import (
 //	18 Client Hello (supported_versions 0x0304) with the same SNI
 //	20 Server Hello, supported_versions 0x0304 (TLS 1.3), cipher suite 0x1302, then encrypted records
 func TestFixture(t *testing.T) {
-	h := ittest.Run(t, testutil.ReadFrames(t, "testdata/tls.pcap"), "tls.pcap", New())
+	h := ittest.Run(t, testutil.ReadFrames(t, testutil.Fixture("tls", "tls.pcap")), "tls.pcap", New())
 	h.NoErrors()
 	h.CheckObservations()
 	const srv, cli = "127.0.0.2", "127.0.0.1"
@@ -52,7 +52,7 @@ func TestFixture(t *testing.T) {
 }
 
 func records(t testing.TB) (toServer, toClient []byte) {
-	for _, f := range testutil.ReadFrames(t, "testdata/tls.pcap") {
+	for _, f := range testutil.ReadFrames(t, testutil.Fixture("tls", "tls.pcap")) {
 		// Ethernet(14) IPv4(20) TCP with options: data offset from the header.
 		tcp := f.Data[34:]
 		off := int(tcp[12]>>4) * 4

@@ -128,3 +128,10 @@ func Golden(t testing.TB, path string, got []byte) {
 		t.Errorf("output differs from golden %s (run go test -update after checking the diff)\n--- got ---\n%s", path, got)
 	}
 }
+
+// Fixture is the path of a capture the project generated for one package's
+// tests: testdata/fixtures/PKG/NAME (each directory holds the script that
+// wrote its captures).
+func Fixture(pkg, name string) string {
+	return filepath.Join(RepoRoot(), "testdata", "fixtures", pkg, name)
+}

@@ -23,7 +23,7 @@ type streamCase struct {
 }
 
 func streamCases(t testing.TB) []streamCase {
-	smbRead := testutil.ReadFrames(t, "../../smb/testdata/smb.pcap")[148].Data[54:] // frame 149: SMB2 Read Request
+	smbRead := testutil.ReadFrames(t, testutil.Fixture("smb", "smb.pcap"))[148].Data[54:] // frame 149: SMB2 Read Request
 	return []streamCase{
 		{"http", http.New(), []byte("GET /api/v1/status HTTP/1.1\r\nHost: gw:8080\r\nUser-Agent: x\r\n\r\n"), []byte("HTTP/1.1 200 OK\r\nServer: nginx\r\nContent-Length: 5\r\n\r\nhello")},
 		{"ftp", ftp.New(), []byte("RETR a.csv\r\n"), []byte("226 Transfer complete\r\n")},
@@ -41,10 +41,10 @@ type datagramCase struct {
 func datagramCases(t testing.TB) []datagramCase {
 	udp := func(file string, idx int) []byte { return testutil.ReadFrames(t, file)[idx].Data[42:] }
 	return []datagramCase{
-		{"dns", dns.New(), udp("../../dns/testdata/names.pcap", 1)},       // frame 2: A answer
-		{"nbns", dns.NewNBNS(), udp("../../dns/testdata/names.pcap", 19)}, // frame 20: registration
-		{"ntp", ntp.New(), udp("../../ntp/testdata/ntp.pcap", 1)},         // frame 2: server reply
-		{"snmp", snmp.New(), udp("../../snmp/testdata/snmp.pcap", 1)},     // frame 2: GetResponse
+		{"dns", dns.New(), udp(testutil.Fixture("dns", "names.pcap"), 1)},       // frame 2: A answer
+		{"nbns", dns.NewNBNS(), udp(testutil.Fixture("dns", "names.pcap"), 19)}, // frame 20: registration
+		{"ntp", ntp.New(), udp(testutil.Fixture("ntp", "ntp.pcap"), 1)},         // frame 2: server reply
+		{"snmp", snmp.New(), udp(testutil.Fixture("snmp", "snmp.pcap"), 1)},     // frame 2: GetResponse
 	}
 }
 

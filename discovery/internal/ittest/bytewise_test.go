@@ -130,19 +130,19 @@ func TestByteWise(t *testing.T) {
 		d     func() discovery.StreamDissector
 		files []string
 	}{
-		{func() discovery.StreamDissector { return http.New() }, []string{"http/testdata/http.pcap", "http/testdata/real_curl.pcap"}},
-		{func() discovery.StreamDissector { return tls.New() }, []string{"tls/testdata/tls.pcap"}},
-		{func() discovery.StreamDissector { return ssh.New() }, []string{"ssh/testdata/ssh.pcap", "ssh/testdata/real_openssh.pcap"}},
-		{func() discovery.StreamDissector { return telnet.New() }, []string{"telnet/testdata/telnet.pcap"}},
-		{func() discovery.StreamDissector { return ftp.New() }, []string{"ftp/testdata/ftp.pcap", "ftp/testdata/real_pyftpdlib.pcap"}},
-		{func() discovery.StreamDissector { return rdp.New() }, []string{"rdp/testdata/rdp.pcap"}},
-		{func() discovery.StreamDissector { return smb.New() }, []string{"smb/testdata/smb.pcap", "smb/testdata/real_impacket.pcap"}},
-		{func() discovery.StreamDissector { return dns.NewTCP() }, []string{"dns/testdata/names.pcap", "dns/testdata/real_dnsmasq.pcap"}},
+		{func() discovery.StreamDissector { return http.New() }, []string{"http/http.pcap", "http/real_curl.pcap"}},
+		{func() discovery.StreamDissector { return tls.New() }, []string{"tls/tls.pcap"}},
+		{func() discovery.StreamDissector { return ssh.New() }, []string{"ssh/ssh.pcap", "ssh/real_openssh.pcap"}},
+		{func() discovery.StreamDissector { return telnet.New() }, []string{"telnet/telnet.pcap"}},
+		{func() discovery.StreamDissector { return ftp.New() }, []string{"ftp/ftp.pcap", "ftp/real_pyftpdlib.pcap"}},
+		{func() discovery.StreamDissector { return rdp.New() }, []string{"rdp/rdp.pcap"}},
+		{func() discovery.StreamDissector { return smb.New() }, []string{"smb/smb.pcap", "smb/real_impacket.pcap"}},
+		{func() discovery.StreamDissector { return dns.NewTCP() }, []string{"dns/names.pcap", "dns/real_dnsmasq.pcap"}},
 	}
 	for _, c := range cases {
 		for _, file := range c.files {
 			t.Run(filepath.Base(file), func(t *testing.T) {
-				flows := tcpFlows(t, filepath.Join(testutil.RepoRoot(), "discovery", file))
+				flows := tcpFlows(t, filepath.Join(testutil.RepoRoot(), "testdata", "fixtures", file))
 				n := 0
 				for _, fl := range flows {
 					whole := feed(t, c.d, fl, 0)

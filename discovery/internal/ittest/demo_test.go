@@ -9,18 +9,18 @@ import (
 	"github.com/otzone/otzone/internal/testutil"
 )
 
-// testdata/demo_it.pcapng holds the IT scenarios of the demo plant generator
+// testdata/fixtures/ittest/demo_it.pcapng holds the IT scenarios of the demo plant generator
 // (testdata/gen/it.go), made with:
 //
 //	for s in 60-lldp-cdp 61-dhcp 62-names 63-ntp 64-snmp 65-web 66-remote 67-smb; do
 //	  go run ./testdata/gen -only $s -o /tmp/it-$s.pcapng; done
-//	mergecap -a -F pcapng -w discovery/internal/ittest/testdata/demo_it.pcapng /tmp/it-6*.pcapng
+//	mergecap -a -F pcapng -w discovery/internal/ittest/testdata/fixtures/ittest/demo_it.pcapng /tmp/it-6*.pcapng
 //
 // tshark 4.0 decodes every frame of it without a malformed or warning
 // expert item; the expected values below are the ones its decode shows (and
 // the generator wrote).
 func TestDemoPlant(t *testing.T) {
-	frames := testutil.ReadFrames(t, "testdata/demo_it.pcapng")
+	frames := testutil.ReadFrames(t, testutil.Fixture("ittest", "demo_it.pcapng"))
 	set, err := discovery.NewSetOf(factories(itDissectors())...)
 	if err != nil {
 		t.Fatal(err)

@@ -63,18 +63,14 @@ func key(o discovery.Observation) string {
 func TestEngineAgrees(t *testing.T) {
 	var fixtures []string
 	for _, pkg := range []string{"lldp", "cdp", "dhcp", "dns", "http", "tls", "ssh", "telnet", "ftp", "rdp", "smb", "snmp", "ntp"} {
-		m, _ := filepath.Glob(filepath.Join(testutil.RepoRoot(), "discovery", pkg, "testdata", "*.pcap*"))
-		for _, f := range m {
-			rel, _ := filepath.Rel(filepath.Join(testutil.RepoRoot(), "discovery"), f)
-			fixtures = append(fixtures, rel)
-		}
+		m, _ := filepath.Glob(testutil.Fixture(pkg, "*.pcap*"))
+		fixtures = append(fixtures, m...)
 	}
 	if len(fixtures) < 19 {
 		t.Fatalf("only %d fixtures found", len(fixtures))
 	}
-	for _, rel := range fixtures {
-		t.Run(filepath.Base(rel), func(t *testing.T) {
-			path := filepath.Join(testutil.RepoRoot(), "discovery", rel)
+	for _, path := range fixtures {
+		t.Run(filepath.Base(path), func(t *testing.T) {
 			frames := testutil.ReadFrames(t, path)
 			h := ittest.Run(t, frames, "x", itDissectors()...)
 			h.NoErrors()
