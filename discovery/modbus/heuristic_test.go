@@ -3,7 +3,6 @@ package modbus
 import (
 	"encoding/hex"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/otzone/otzone/discovery"
@@ -11,14 +10,6 @@ import (
 	"github.com/otzone/otzone/internal/testutil"
 )
 
-func unhexH(t testing.TB, s string) []byte {
-	t.Helper()
-	b, err := hex.DecodeString(strings.ReplaceAll(s, " ", ""))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
 
 func TestDetectHeuristic(t *testing.T) {
 	d := New()
@@ -74,7 +65,7 @@ func TestDetectHeuristic(t *testing.T) {
 		{"zeros", "0000000000000000000000000000", discovery.ToServer, discovery.No},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			if got := d.DetectHeuristic(unhexH(t, c.hex), c.dir); got != c.want {
+			if got := d.DetectHeuristic(unhex(t, c.hex), c.dir); got != c.want {
 				t.Errorf("DetectHeuristic = %v, want %v", got, c.want)
 			}
 		})
@@ -83,7 +74,7 @@ func TestDetectHeuristic(t *testing.T) {
 
 // Every prefix of a request is NeedMore until the request is whole.
 func TestDetectHeuristicPrefixes(t *testing.T) {
-	req := unhexH(t, "000e0000000f0710000100040800aa00bb00cc00dd")
+	req := unhex(t, "000e0000000f0710000100040800aa00bb00cc00dd")
 	for i := range req {
 		if got := New().DetectHeuristic(req[:i], discovery.ToServer); got != discovery.NeedMore {
 			t.Errorf("prefix %d: %v, want NeedMore", i, got)
@@ -119,9 +110,9 @@ func TestModbusOffPort502(t *testing.T) {
 }
 
 func FuzzDetectHeuristic(f *testing.F) {
-	f.Add(unhexH(f, "000e0000000f0710000100040800aa00bb00cc00dd"))
-	f.Add(unhexH(f, "00140000000d061700010001000200010200ff"))
-	f.Add(unhexH(f, "001700000005012b0e0100"))
+	f.Add(unhex(f, "000e0000000f0710000100040800aa00bb00cc00dd"))
+	f.Add(unhex(f, "00140000000d061700010001000200010200ff"))
+	f.Add(unhex(f, "001700000005012b0e0100"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		v := New().DetectHeuristic(data, discovery.ToServer)
 		if v == discovery.Yes {
