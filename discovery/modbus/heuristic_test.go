@@ -10,7 +10,6 @@ import (
 	"github.com/otzone/otzone/internal/testutil"
 )
 
-
 func TestDetectHeuristic(t *testing.T) {
 	d := New()
 	for _, c := range []struct {
