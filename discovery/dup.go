@@ -23,16 +23,33 @@ package discovery
 // identification, or IPv6) is counted once, which loses nothing an
 // inventory keeps.
 
+// The table is set-associative and its hash is fixed, not seeded: whether
+// a duplicate is recognised must not depend on the run. (A randomly seeded
+// direct-mapped table made it depend on which other packets of the 20 ms
+// window happened to share a slot, so two ingests of the same merged
+// capture could count a flow's packets differently.) Crafted traffic can
+// at worst push a packet out of its set before its copy arrives, which
+// counts that copy: no algorithmic cost, and the same on every run.
+
 import "encoding/binary"
 
 const (
-	dupSlots  = 4096 // direct-mapped, a power of two
+	dupWays   = 4
+	dupSets   = 2048 // a power of two; dupSets*dupWays entries
 	dupWindow = 20e6 // ns
 )
 
+// Fixed odd multipliers for the duplicate hash (the first 64 bits of the
+// fractional parts of sqrt(2), sqrt(3), sqrt(5)).
+const (
+	dupK0 = 0x6a09e667f3bcc909
+	dupK1 = 0xbb67ae8584caa73b
+	dupK2 = 0x3c6ef372fe94f82b
+)
+
 type dupTable struct {
-	key  [dupSlots]uint64
-	when [dupSlots]int64
+	key  [dupSets][dupWays]uint64
+	when [dupSets][dupWays]int64
 }
 
 // duplicateIP reports whether the IP packet ip (its header, hdr bytes long,
@@ -47,27 +64,38 @@ func (e *Engine) duplicateIP(ip []byte, hdr int, v6 bool) bool {
 		// version and flow label, payload length and next header (not
 		// traffic class or hop limit); then the addresses.
 		w := binary.BigEndian.Uint64(ip) &^ 0x0ff00000000000ff
-		h = mix(w^e.seed[0], binary.BigEndian.Uint64(ip[8:])^e.seed[1])
-		h = mix(h^binary.BigEndian.Uint64(ip[16:]), binary.BigEndian.Uint64(ip[24:])^e.seed[2])
-		h = mix(h^binary.BigEndian.Uint64(ip[32:]), e.seed[0])
+		h = mix(w^dupK0, binary.BigEndian.Uint64(ip[8:])^dupK1)
+		h = mix(h^binary.BigEndian.Uint64(ip[16:]), binary.BigEndian.Uint64(ip[24:])^dupK2)
+		h = mix(h^binary.BigEndian.Uint64(ip[32:]), dupK0)
 	} else {
 		// version/IHL, length, identification, flags/offset (not DSCP/ECN);
 		// protocol (not TTL or checksum); addresses.
 		w := binary.BigEndian.Uint64(ip) &^ 0x00ff000000000000
-		h = mix(w^e.seed[0], uint64(ip[9])<<56^binary.BigEndian.Uint64(ip[12:])^e.seed[1])
+		h = mix(w^dupK0, uint64(ip[9])<<56^binary.BigEndian.Uint64(ip[12:])^dupK1)
 	}
 	var t [24]byte
 	copy(t[:], ip[hdr:])
-	h = mix(h^binary.LittleEndian.Uint64(t[0:]), binary.LittleEndian.Uint64(t[8:])^e.seed[2])
-	h = mix(h^binary.LittleEndian.Uint64(t[16:]), e.seed[1])
-	i := h & (dupSlots - 1)
-	d := &e.dups
-	if d.key[i] == h {
-		if age := e.pktNS - d.when[i]; age >= 0 && age <= dupWindow {
-			e.st.Duplicates++
-			return true
+	h = mix(h^binary.LittleEndian.Uint64(t[0:]), binary.LittleEndian.Uint64(t[8:])^dupK2)
+	h = mix(h^binary.LittleEndian.Uint64(t[16:]), dupK1)
+	if h == 0 {
+		h = 1 // 0 marks an empty way
+	}
+	set := (h >> 32) & (dupSets - 1)
+	keys, when := &e.dups.key[set], &e.dups.when[set]
+	victim := 0
+	for w := 0; w < dupWays; w++ {
+		if keys[w] == h {
+			if age := e.pktNS - when[w]; age >= 0 && age <= dupWindow {
+				e.st.Duplicates++
+				return true
+			}
+			victim = w // the same packet again, too late: refresh its way
+			break
+		}
+		if when[w] < when[victim] || keys[w] == 0 && keys[victim] != 0 {
+			victim = w
 		}
 	}
-	d.key[i], d.when[i] = h, e.pktNS
+	keys[victim], when[victim] = h, e.pktNS
 	return false
 }
