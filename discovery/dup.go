@@ -39,6 +39,9 @@ const (
 	dupWindow = 20e6 // ns
 )
 
+// duplicateIP's replacement picks among exactly four ways.
+const _ = uint(dupWays-4) + uint(4-dupWays)
+
 // Fixed odd multipliers for the duplicate hash (the first 64 bits of the
 // fractional parts of sqrt(2), sqrt(3), sqrt(5)).
 const (
@@ -47,9 +50,10 @@ const (
 	dupK2 = 0x3c6ef372fe94f82b
 )
 
-type dupTable struct {
-	key  [dupSets][dupWays]uint64
-	when [dupSets][dupWays]int64
+// A set's keys and times share one 64-byte line.
+type dupTable [dupSets]struct {
+	key  [dupWays]uint64
+	when [dupWays]int64
 }
 
 // duplicateIP reports whether the IP packet ip (its header, hdr bytes long,
@@ -77,25 +81,28 @@ func (e *Engine) duplicateIP(ip []byte, hdr int, v6 bool) bool {
 	copy(t[:], ip[hdr:])
 	h = mix(h^binary.LittleEndian.Uint64(t[0:]), binary.LittleEndian.Uint64(t[8:])^dupK2)
 	h = mix(h^binary.LittleEndian.Uint64(t[16:]), dupK1)
-	if h == 0 {
-		h = 1 // 0 marks an empty way
-	}
-	set := (h >> 32) & (dupSets - 1)
-	keys, when := &e.dups.key[set], &e.dups.when[set]
-	victim := 0
-	for w := 0; w < dupWays; w++ {
-		if keys[w] == h {
-			if age := e.pktNS - when[w]; age >= 0 && age <= dupWindow {
+	d := &e.dups[(h>>32)&(dupSets-1)]
+	for w := range dupWays {
+		if d.key[w] == h {
+			if age := e.pktNS - d.when[w]; age >= 0 && age <= dupWindow {
 				e.st.Duplicates++
 				return true
 			}
-			victim = w // the same packet again, too late: refresh its way
-			break
-		}
-		if when[w] < when[victim] || keys[w] == 0 && keys[victim] != 0 {
-			victim = w
+			d.when[w] = e.pktNS // the same packet again, too late: refresh it
+			return false
 		}
 	}
-	keys[victim], when[victim] = h, e.pktNS
+	// Replace the oldest way (an empty one has time 0).
+	v := 0
+	if d.when[1] < d.when[v] {
+		v = 1
+	}
+	if d.when[2] < d.when[v] {
+		v = 2
+	}
+	if d.when[3] < d.when[v] {
+		v = 3
+	}
+	d.key[v], d.when[v] = h, e.pktNS
 	return false
 }
