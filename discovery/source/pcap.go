@@ -14,6 +14,7 @@ import (
 type pcapReader struct {
 	*input
 	bo       binary.ByteOrder
+	be       bool // bo is big-endian (u32 avoids the interface call per field)
 	nano     bool
 	hdrLen   int // record header: 16, or 24 in the "modified" (Kuznetzov) format
 	linkType layers.LinkType
@@ -47,6 +48,7 @@ func newPcap(in *input) (*pcapReader, error) {
 	}
 	// The low 16 bits are the link type; the upper bits may carry FCS
 	// information, which we ignore.
+	r.be = r.bo == binary.BigEndian
 	r.linkType = layers.LinkType(r.bo.Uint32(h[20:]) & 0xffff)
 	if !Supported(r.linkType) {
 		return nil, fmt.Errorf("%s: link type %d (%s): %w", in.name, uint16(r.linkType), r.linkType, ErrUnknownLinkType)
@@ -58,6 +60,13 @@ func newPcap(in *input) (*pcapReader, error) {
 func (r *pcapReader) fail(off int64, format string, args ...any) error {
 	r.err = &FormatError{File: r.name, Offset: off, Frame: r.n + 1, Err: fmt.Errorf(format, args...)}
 	return r.err
+}
+
+func (r *pcapReader) u32(b []byte) uint32 {
+	if r.be {
+		return binary.BigEndian.Uint32(b)
+	}
+	return binary.LittleEndian.Uint32(b)
 }
 
 // Next implements Reader.
@@ -77,10 +86,8 @@ func (r *pcapReader) Next() (*Frame, error) {
 		}
 		return nil, r.fail(off, "record header: %w", err)
 	}
-	sec := r.bo.Uint32(h[0:])
-	frac := r.bo.Uint32(h[4:])
-	incl := r.bo.Uint32(h[8:])
-	orig := r.bo.Uint32(h[12:])
+	h = h[:16]
+	sec, frac, incl, orig := r.u32(h[0:4]), r.u32(h[4:8]), r.u32(h[8:12]), r.u32(h[12:16])
 	if incl > maxRecord {
 		return nil, r.fail(off, "record length %d exceeds %d: corrupt file", incl, maxRecord)
 	}

@@ -18,6 +18,7 @@ package source
 
 import (
 	"bufio"
+	"bytes"
 	"compress/gzip"
 	"errors"
 	"fmt"
@@ -118,16 +119,23 @@ func (c *counter) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// input is the decompressed byte stream a record reader parses.
+// input is the decompressed byte stream a record reader parses. It keeps
+// its own buffer rather than a bufio.Reader: next hands out a slice of it
+// with an inlined bounds check (two Peek/Discard calls per record header
+// and body were a tenth of an ingest's reading), refilling only when a
+// record crosses the end of what was read.
 type input struct {
 	name  string
 	file  io.Closer // nil for OpenReader
 	cnt   *counter
 	gz    *gzip.Reader
-	br    *bufio.Reader
+	src   io.Reader // what fill reads: cnt, or the gzip stream
+	buf   []byte
+	r, w  int   // buf[r:w] is read and not yet consumed
+	rerr  error // the error that ended src (sticky)
 	total int64
 	off   int64  // offset of the next unread byte in the decompressed stream
-	big   []byte // owned buffer for records larger than the bufio buffer
+	big   []byte // owned buffer for records larger than buf
 }
 
 func (in *input) Progress() (int64, int64) { return in.cnt.n.Load(), in.total }
@@ -144,22 +152,46 @@ func (in *input) Close() error {
 
 // next consumes and returns the next n bytes. The result is valid until the
 // next call. It returns io.EOF when no byte is left and io.ErrUnexpectedEOF
-// when fewer than n are; other errors are read or decompression failures.
+// when fewer than n are (those are then left unconsumed); other errors are
+// read or decompression failures.
 func (in *input) next(n int) ([]byte, error) {
-	if n <= in.br.Size() {
-		b, err := in.br.Peek(n)
-		if len(b) < n {
-			return nil, shortErr(len(b), err)
-		}
-		in.br.Discard(n)
+	if r := in.r; uint(n) <= uint(in.w-r) {
+		in.r = r + n
 		in.off += int64(n)
-		return b, nil
+		return in.buf[r : r+n : r+n], nil
 	}
+	return in.nextSlow(n)
+}
+
+func (in *input) nextSlow(n int) ([]byte, error) {
+	if n <= len(in.buf) {
+		if err := in.fill(n); err != nil {
+			return nil, err
+		}
+		return in.next(n)
+	}
+	// A record larger than the buffer: what is buffered, then the rest
+	// straight from the source.
 	if cap(in.big) < n {
 		in.big = make([]byte, n)
 	}
 	b := in.big[:n]
-	m, err := io.ReadFull(in.br, b)
+	m := copy(b, in.buf[in.r:in.w])
+	in.r, in.w = 0, 0
+	var err error
+	if m < n && in.rerr == nil {
+		var k int
+		k, err = io.ReadFull(in.src, b[m:])
+		m += k
+		if err == io.EOF && m > 0 {
+			err = io.ErrUnexpectedEOF
+		}
+		if err != nil {
+			in.rerr = err
+		}
+	} else if m < n {
+		err = in.rerr
+	}
 	in.off += int64(m)
 	if m < n {
 		return nil, shortErr(m, err)
@@ -167,18 +199,37 @@ func (in *input) next(n int) ([]byte, error) {
 	return b, nil
 }
 
-// skip consumes n bytes without looking at them.
-func (in *input) skip(n int) error {
-	m, err := in.br.Discard(n)
-	in.off += int64(m)
-	if m < n {
-		return shortErr(m, err)
+// fill reads until at least n (<= len(buf)) bytes are buffered, moving the
+// unconsumed bytes to the front first. When the source ends before, it
+// returns the error next reports (shortErr) and consumes nothing.
+func (in *input) fill(n int) error {
+	if in.r > 0 && len(in.buf)-in.r < n {
+		in.w = copy(in.buf, in.buf[in.r:in.w])
+		in.r = 0
+	}
+	empty := 0
+	for in.w-in.r < n {
+		if in.rerr != nil {
+			return shortErr(in.w-in.r, in.rerr)
+		}
+		k, err := in.src.Read(in.buf[in.w:])
+		if k < 0 || k > len(in.buf)-in.w {
+			err, k = io.ErrShortBuffer, 0
+		}
+		in.w += k
+		if err != nil {
+			in.rerr = err
+		} else if k == 0 {
+			if empty++; empty >= 100 {
+				in.rerr = io.ErrNoProgress
+			}
+		}
 	}
 	return nil
 }
 
 func shortErr(have int, err error) error {
-	if err == nil || err == io.EOF || err == io.ErrUnexpectedEOF || errors.Is(err, bufio.ErrBufferFull) {
+	if err == nil || err == io.EOF || err == io.ErrUnexpectedEOF {
 		// Only a plain io.EOF at a record boundary is a clean end: a gzip
 		// stream cut short says io.ErrUnexpectedEOF even when the bytes
 		// it did inflate end exactly between two records.
@@ -225,29 +276,40 @@ func newReader(path string, r io.Reader, c io.Closer, size int64) (Reader, error
 	if size > 0 && size < int64(n) {
 		n = max(int(size), 4096) // a small file needs no megabyte buffer
 	}
-	in.br = bufio.NewReaderSize(in.cnt, n)
-	magic, err := in.br.Peek(4)
+	in.buf = make([]byte, n)
+	in.src = in.cnt
+	err := in.fill(4)
+	magic := in.buf[in.r:in.w]
 	if len(magic) == 0 {
 		in.Close()
-		if err != nil && err != io.EOF {
-			return nil, fmt.Errorf("%s: %w", path, err)
+		if in.rerr != nil && in.rerr != io.EOF {
+			return nil, fmt.Errorf("%s: %w", path, in.rerr)
 		}
 		return nil, fmt.Errorf("%s: %w", path, ErrEmpty)
 	}
 	if isGzipMagic(magic) {
-		gz, err := gzip.NewReader(in.br)
+		// gzip reads the file through a bufio.Reader of its own (it wants
+		// a ByteReader), starting with the bytes already read; the buffer
+		// then holds decompressed bytes.
+		head := append([]byte(nil), magic...)
+		gz, err := gzip.NewReader(bufio.NewReaderSize(io.MultiReader(bytes.NewReader(head), in.cnt), n))
 		if err != nil {
 			in.Close()
 			return nil, fmt.Errorf("%s: gzip: %w", path, err)
 		}
-		in.gz = gz
-		in.br = bufio.NewReaderSize(gz, bufSize)
-		magic, err = in.br.Peek(4)
+		in.gz, in.src = gz, gz
+		if len(in.buf) < bufSize {
+			in.buf = make([]byte, bufSize)
+		}
+		in.r, in.w, in.rerr = 0, 0, nil
+		in.fill(4)
+		magic = in.buf[in.r:in.w]
+		err = in.rerr
 		if len(magic) == 0 && (err == nil || err == io.EOF) {
 			in.Close()
 			return nil, fmt.Errorf("%s: %w (gzip holds no data)", path, ErrEmpty)
 		}
-		if len(magic) < 4 && err != nil && err != io.EOF && err != io.ErrUnexpectedEOF && !errors.Is(err, bufio.ErrBufferFull) {
+		if len(magic) < 4 && err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
 			in.Close()
 			return nil, fmt.Errorf("%s: gzip: %w", path, err)
 		}
@@ -256,6 +318,7 @@ func newReader(path string, r io.Reader, c io.Closer, size int64) (Reader, error
 		in.Close()
 		return nil, fmt.Errorf("%s: %w (only %d bytes)", path, ErrNotCapture, len(magic))
 	}
+	magic = magic[:4]
 	var rd Reader
 	switch {
 	case isPcapMagic(magic):
