@@ -33,6 +33,7 @@ type Builder struct {
 	ops      map[opKey]int32
 	cattrs   map[cattrKey]int32
 	rows     Rows
+	spare    *Rows // drained rows given back by Recycle, for the next delta
 
 	// Small direct-mapped caches of recent operation and attribute
 	// observations, keyed by their raw (uncleaned) fields: dissectors emit
@@ -120,15 +121,41 @@ func NewBuilder(site string) *Builder {
 }
 
 func (b *Builder) reset() {
+	clear(b.opCache[:])
+	clear(b.attrCache[:])
+	if b.hosts != nil {
+		// The maps are the Builder's alone: emptied, they keep their
+		// tables (sized by the largest delta so far) for the next delta.
+		clear(b.hosts)
+		clear(b.attrs)
+		clear(b.services)
+		clear(b.comms)
+		clear(b.ops)
+		clear(b.cattrs)
+	} else {
+		b.hosts = map[hostKey]int32{}
+		b.attrs = map[attrKey]int32{}
+		b.services = map[svcKey]int32{}
+		b.comms = map[CommKey]int32{}
+		b.ops = map[opKey]int32{}
+		b.cattrs = map[cattrKey]int32{}
+	}
+	if s := b.spare; s != nil {
+		// The slices of a delta whose consumer is done (Recycle), emptied.
+		b.spare = nil
+		b.rows = Rows{
+			Hosts:          reuse(s.Hosts),
+			Attributes:     reuse(s.Attributes),
+			Services:       reuse(s.Services),
+			Communications: reuse(s.Communications),
+			Operations:     reuse(s.Operations),
+			CommAttributes: reuse(s.CommAttributes),
+		}
+		return
+	}
 	// Sized like the delta just drained: the next one is usually alike,
-	// and growing maps and slices from empty costs rehashing and garbage.
+	// and growing slices from empty costs copying and garbage.
 	r := &b.rows
-	b.hosts = make(map[hostKey]int32, len(r.Hosts))
-	b.attrs = make(map[attrKey]int32, len(r.Attributes))
-	b.services = make(map[svcKey]int32, len(r.Services))
-	b.comms = make(map[CommKey]int32, len(r.Communications))
-	b.ops = make(map[opKey]int32, len(r.Operations))
-	b.cattrs = make(map[cattrKey]int32, len(r.CommAttributes))
 	b.rows = Rows{
 		Hosts:          make([]HostRow, 0, len(r.Hosts)),
 		Attributes:     make([]AttributeRow, 0, len(r.Attributes)),
@@ -137,8 +164,23 @@ func (b *Builder) reset() {
 		Operations:     make([]OperationRow, 0, len(r.Operations)),
 		CommAttributes: make([]CommAttributeRow, 0, len(r.CommAttributes)),
 	}
-	clear(b.opCache[:])
-	clear(b.attrCache[:])
+}
+
+// reuse empties a recycled slice, zeroing its rows so that the strings
+// they name are not kept alive.
+func reuse[T any](s []T) []T {
+	clear(s)
+	return s[:0]
+}
+
+// Recycle hands back rows returned by Drain once their consumer is done
+// with them (the store has committed them): the next delta is built in
+// their slices instead of new ones, so a long ingest stops allocating a
+// batch's worth of rows per batch. r must not be used after the call.
+func (b *Builder) Recycle(r *Rows) {
+	if r != nil {
+		b.spare = r
+	}
 }
 
 // Pending is the number of rows waiting for Drain: the memory the Builder

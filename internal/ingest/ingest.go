@@ -374,13 +374,21 @@ func (r *runner) file(idx, total int, path string) (res FileResult, fatal error)
 	// (SQLite's work overlaps decoding on a second core); at most one is in
 	// flight, so memory holds at most two batches. A file's last commit is
 	// waited for.
+	// Once a commit has finished, its rows go back to the Builder, which
+	// builds a later delta in their slices (no batch-sized allocation per
+	// batch).
 	var inflight chan error
+	var inflightRows *inventory.Rows
 	wait := func() error {
 		if inflight == nil {
 			return nil
 		}
 		err := <-inflight
 		inflight = nil
+		if err == nil {
+			r.builder.Recycle(inflightRows)
+		}
+		inflightRows = nil
 		return err
 	}
 	defer wait()
@@ -393,12 +401,12 @@ func (r *runner) file(idx, total int, path string) (res FileResult, fatal error)
 		if complete {
 			p.Finished = r.opt.Now()
 		}
-		rows := r.builder.Drain()
 		if err := wait(); err != nil {
 			return err
 		}
+		rows := r.builder.Drain()
 		done := make(chan error, 1)
-		inflight = done
+		inflight, inflightRows = done, rows
 		go func() {
 			// The final commit must happen even after a cancel (SIGINT), so
 			// it does not use the cancelled context.
@@ -433,7 +441,7 @@ func (r *runner) file(idx, total int, path string) (res FileResult, fatal error)
 			// Frames up to the resume point only rebuilt flow state: drop
 			// the deltas they produced, they are committed already.
 			r.eng.Flush()
-			r.builder.Drain()
+			r.builder.Recycle(r.builder.Drain())
 			r.discard = false
 		}
 		ts := f.CI.Timestamp
