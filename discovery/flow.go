@@ -36,14 +36,15 @@ type flow struct {
 	clientIsA   bool
 	serverGroup bool // the server address was reached through a group MAC
 	prev, next  *flow
-	dirty       bool  // has a KindFlow delta to emit
-	inDirty     bool  // is in Engine.dirty (kept across reuse of the struct)
-	bufAcct     int   // bytes of buffers counted in Engine.buffered
-	last        int64 // Unix ns of the latest packet
-	lastTime    time.Time
-	pkts        uint64 // since the last KindFlow
+	dirty       bool      // has a KindFlow delta to emit
+	inDirty     bool      // is in Engine.dirty (kept across reuse of the struct)
+	bufAcct     int       // bytes of buffers counted in Engine.buffered
+	last        int64     // Unix ns of the latest packet
+	firstTime   time.Time // earliest packet time of the current delta
+	lastTime    time.Time // latest packet time of the current delta
+	pkts        uint64    // since the last KindFlow
 	bytes       uint64
-	ev          Evidence // first packet of the current delta
+	ev          Evidence // the packet of firstTime
 
 	handshake bool // a SYN or SYN-ACK was seen: stream starts are aligned
 	closed    bool // both FINs or a RST
@@ -168,12 +169,17 @@ func (e *Engine) account(f *flow) {
 		}
 		e.reasmPkts, e.reasmBytes = 0, 0
 	}
-	if f.pkts == 0 {
-		f.ev = e.pkt.Evidence
+	// Times as captured need not grow (merged captures, clock steps):
+	// the delta keeps its earliest and latest, not its first and last.
+	if t := e.pkt.Time; f.pkts == 0 {
+		f.ev, f.firstTime, f.lastTime = e.pkt.Evidence, t, t
+	} else if t.Before(f.firstTime) {
+		f.ev, f.firstTime = e.pkt.Evidence, t
+	} else if t.After(f.lastTime) {
+		f.lastTime = t
 	}
 	f.pkts += n
 	f.bytes += b
-	f.lastTime = e.pkt.Time
 	if !f.dirty {
 		f.dirty = true
 		if !f.inDirty {
@@ -510,7 +516,7 @@ func (e *Engine) emitFlow(f *flow) {
 		proto = "unknown"
 	}
 	e.emit(Observation{
-		Kind: KindFlow, Time: f.lastTime, Evidence: f.ev,
+		Kind: KindFlow, Time: f.lastTime, Since: f.firstTime, Evidence: f.ev,
 		Asset: f.F.Client, Peer: f.F.Server,
 		Protocol: proto, Transport: f.F.Transport.String(), Port: f.F.ServerPort,
 		Packets: pk, Bytes: by,

@@ -198,6 +198,12 @@ type Observation struct {
 
 	Packets uint64 // flows: packets in this delta
 	Bytes   uint64 // flows: bytes on the wire in this delta
+
+	// Since is, for a flow delta, the earliest packet time in the delta
+	// (Time is the latest, Evidence names the earliest packet). A flow's
+	// first_seen is then the same however its traffic was cut into deltas
+	// by flushes. Zero means Time.
+	Since time.Time
 }
 
 // Emit receives observations. Implementations must copy what they keep:

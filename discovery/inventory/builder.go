@@ -299,7 +299,12 @@ func (b *Builder) Add(o discovery.Observation) {
 		case discovery.KindFlow:
 			c.Packets += o.Packets
 			c.Bytes += o.Bytes
-			c.add(o.Time, ev, 1)
+			if !o.Since.IsZero() && o.Since.Before(o.Time) {
+				c.add(o.Since, ev, 1) // the delta's earliest packet, whose evidence ev is
+				c.add(o.Time, ev, 0)
+			} else {
+				c.add(o.Time, ev, 1)
+			}
 		case discovery.KindOperation:
 			c.add(o.Time, ev, 0)
 			k := opKey{ck, o.Op.Code, CleanValue(o.Op.Name), cleanKey(string(o.Op.Class))}
