@@ -99,7 +99,14 @@ func (s *Store) rawConn() (*rawConn, error) {
 	if err != nil {
 		return nil, err
 	}
-	pragmas := "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -32768; PRAGMA foreign_keys = 1"
+	// temp_store = MEMORY keeps the statement journal in memory: each
+	// multi-row upsert (upsert's chunkRows rows) may abort half done, so
+	// SQLite saves the first image of every page it modifies, which past
+	// 64 KiB spills to a temporary file; in an ingest that was half the
+	// bytes written (a 4-byte and a 4096-byte write per page). It holds
+	// the pages of one statement, and the connection's temporary tables
+	// (it has none) would live in memory too.
+	pragmas := "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -32768; PRAGMA foreign_keys = 1; PRAGMA temp_store = MEMORY"
 	if s.readonly {
 		pragmas = "PRAGMA query_only = 1; PRAGMA foreign_keys = 1"
 	}
