@@ -213,7 +213,7 @@ func (d *Dissector) Datagram(data []byte, pkt *discovery.PacketInfo, emit discov
 	}
 	if e := fm.find(data, pkt, d.gen); e != nil {
 		d.memoHits++
-		d.replay(e, data, pkt, emit)
+		d.replay(fm, e, data, pkt, emit)
 		return nil
 	}
 	e := &d.scratch
@@ -228,8 +228,9 @@ func (d *Dissector) Datagram(data []byte, pkt *discovery.PacketInfo, emit discov
 	return err
 }
 
-// replay handles a datagram whose headers match e.
-func (d *Dissector) replay(e *memoEntry, data []byte, pkt *discovery.PacketInfo, emit discovery.Emit) {
+// replay handles a datagram whose headers match e, the entry of fm that
+// find returned.
+func (d *Dissector) replay(fm *flowMemo, e *memoEntry, data []byte, pkt *discovery.PacketInfo, emit discovery.Emit) {
 	if e.nops != 0 {
 		var client, server discovery.Endpoint
 		if e.link {
@@ -250,8 +251,19 @@ func (d *Dissector) replay(e *memoEntry, data []byte, pkt *discovery.PacketInfo,
 	if e.action == actAck && ConfirmedService(e.svc) == SvcReadProperty && otherObject(tail) {
 		return // as ack would, before building the message
 	}
-	if e.tailGen == d.gen && e.tailOK && bytes.Equal(e.tail, tail) {
+	prev := e.tailGen == d.gen && e.tailOK // e.tail was handled under this generation
+	if prev && bytes.Equal(e.tail, tail) {
 		return // the same I-Am or ack again: nothing it says is new
+	}
+	// Another one handled lately under this entry and generation (values
+	// read in turn) says nothing new either.
+	var h uint64
+	if len(tail) <= maxTail && fm.rings != nil {
+		h = d.tailHash(tail)
+		if fm.rings[fm.last].has(d.gen, h) {
+			e.setTail(tail, d.gen, true)
+			return
+		}
 	}
 	src, dst := e.msgEnds(pkt)
 	m := msg{pkt: pkt, emit: emit, src: src, dst: dst, srcSub: e.srcSub, dstSub: e.dstSub,
@@ -262,7 +274,25 @@ func (d *Dissector) replay(e *memoEntry, data []byte, pkt *discovery.PacketInfo,
 	} else {
 		d.ack(&m, ConfirmedService(e.svc), tail)
 	}
+	if d.gen == gen && len(tail) <= maxTail && (prev || fm.rings != nil) {
+		if fm.rings == nil {
+			fm.rings = new([memoSize]tailRing)
+		}
+		r := &fm.rings[fm.last]
+		if prev {
+			r.add(gen, d.tailHash(e.tail))
+		}
+		if h == 0 {
+			h = d.tailHash(tail)
+		}
+		r.add(gen, h)
+	}
 	e.setTail(tail, gen, d.gen == gen)
+}
+
+// tailHash is the word tailRing keeps for service data b.
+func (d *Dissector) tailHash(b []byte) uint64 {
+	return maphash.Bytes(d.seed, b) ^ uint64(len(b))<<1
 }
 
 func (d *Dissector) datagram(data []byte, pkt *discovery.PacketInfo, emit discovery.Emit) error {

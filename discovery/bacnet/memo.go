@@ -20,6 +20,60 @@ type flowMemo struct {
 	n    uint8               // entries in use
 	next uint8               // the entry to replace next when full
 	last uint8               // the entry found or stored last
+	// per direction (discovery.Direction), the entry found or stored
+	// last for a datagram sent that way: requests and replies alternate,
+	// so a lookup tries the entry of the previous datagram sent the same
+	// way first
+	lastDir [2]uint8
+	// rings, made when an entry's service data first alternates, hold
+	// per entry the other service data handled under it (tailRing).
+	rings *[memoSize]tailRing
+}
+
+// tailRing is the hashes (seeded maphash, the length folded in) of the
+// last few distinct service data (I-Am, ack) handled under a memo entry,
+// besides its tail, all under generation gen: a poller reading a
+// device's properties in turn gets acks of one header shape whose values
+// alternate, and handling one of them again under the same generation
+// reports nothing, as with the tail. As with hot, a collision could only
+// hide new service data whose 64-bit word equals one of the last seven
+// of the same entry (odds ~2^-61 per datagram).
+type tailRing struct {
+	gen  uint32
+	n    uint8 // hashes in use
+	next uint8 // the hash to replace next when full
+	h    [7]uint64
+}
+
+// has reports whether h was added under gen.
+func (r *tailRing) has(gen uint32, h uint64) bool {
+	if r.gen != gen {
+		return false
+	}
+	for _, x := range r.h[:r.n] {
+		if x == h {
+			return true
+		}
+	}
+	return false
+}
+
+// add adds h under gen, forgetting what was added under another
+// generation, and the oldest hash when full.
+func (r *tailRing) add(gen uint32, h uint64) {
+	if r.gen != gen {
+		r.gen, r.n, r.next = gen, 0, 0
+	}
+	if r.has(gen, h) {
+		return
+	}
+	if int(r.n) < len(r.h) {
+		r.h[r.n] = h
+		r.n++
+		return
+	}
+	r.h[r.next%uint8(len(r.h))] = h
+	r.next++
 }
 
 // memoEntry is one datagram's headers and what handling them gave that
@@ -199,13 +253,17 @@ func (e *memoEntry) setHeader(m *msg, hdr int) {
 }
 
 // find returns the entry whose headers data repeats, as sent in pkt under
-// generation gen, or nil; the entry found last is tried first.
+// generation gen, or nil; the entry found last for the packet's direction
+// is tried first. The addresses are compared before the headers: both
+// directions of a flow often use the same ports, and a routed flow seen
+// on both sides of its router has two pairs of MACs.
 func (f *flowMemo) find(data []byte, pkt *discovery.PacketInfo, gen uint32) *memoEntry {
 	if len(data) < 4 || binary.BigEndian.Uint16(data[2:4]) < 4 {
 		return nil // ParseBVLC refuses these: no shape to match
 	}
 	n := int(f.n)
-	i := int(f.last)
+	dir := pkt.Dir & 1
+	i := int(f.lastDir[dir])
 	for range n {
 		if i >= n {
 			i = 0
@@ -214,10 +272,11 @@ func (f *flowMemo) find(data []byte, pkt *discovery.PacketInfo, gen uint32) *mem
 		i++
 		h := int(e.hdr)
 		if e.gen != gen || len(data) < h || e.sport != pkt.SrcPort || e.dport != pkt.DstPort ||
-			!e.sameShape(data) || e.srcIP != pkt.Src.IP || e.dstIP != pkt.Dst.IP || e.srcMAC != pkt.Src.MAC || e.dstMAC != pkt.Dst.MAC {
+			e.srcIP != pkt.Src.IP || e.dstIP != pkt.Dst.IP || e.srcMAC != pkt.Src.MAC || e.dstMAC != pkt.Dst.MAC || !e.sameShape(data) {
 			continue
 		}
 		f.last = uint8(i - 1)
+		f.lastDir[dir] = f.last
 		return e
 	}
 	return nil
@@ -239,6 +298,10 @@ func (f *flowMemo) store(s *memoEntry, data []byte, pkt *discovery.PacketInfo, g
 		f.last = f.next % memoSize
 		e = &f.e[f.last]
 		f.next++
+	}
+	f.lastDir[pkt.Dir&1] = f.last
+	if f.rings != nil {
+		f.rings[f.last] = tailRing{} // its hashes were another entry's
 	}
 	tail := e.tail
 	*e = *s
