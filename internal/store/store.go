@@ -30,6 +30,7 @@ type Store struct {
 	rawMu    sync.Mutex
 	raw      *rawConn
 	closed   bool // by Close: raw is not reopened
+	walPages int  // raw's wal_autocheckpoint as Commit last set it
 }
 
 // ErrNotOtzone is returned when the file exists but is not an otzone
@@ -114,7 +115,7 @@ func (s *Store) rawConn() (*rawConn, error) {
 		c.close()
 		return nil, err
 	}
-	s.raw = c
+	s.raw, s.walPages = c, 0
 	return c, nil
 }
 

@@ -93,10 +93,48 @@ func (s *Store) Commit(ctx context.Context, id SourceID, rows *inventory.Rows, p
 			return fmt.Errorf("store: commit source: %w", err)
 		}
 	}
+	if err := s.walLimit(c); err != nil {
+		c.exec("ROLLBACK")
+		return fmt.Errorf("store: commit: %w", err)
+	}
 	if err := c.exec("COMMIT"); err != nil {
 		c.exec("ROLLBACK")
 		return fmt.Errorf("store: commit: %w", err)
 	}
+	return nil
+}
+
+// maxWALPages bounds the WAL a commit lets grow before it checkpoints
+// (256 MiB of 4 KiB pages).
+const maxWALPages = 1 << 16
+
+// walLimit sets, in Commit's transaction, the WAL size past which its
+// COMMIT checkpoints: the database's size in pages (at least SQLite's
+// default of 1000, at most maxWALPages). A batch of new random keys
+// dirties pages all over the file; with the default, every commit copied
+// its pages back into the database at once (and synced both files). Let
+// to grow to the database's size, the WAL holds several batches, and a
+// checkpoint writes each page once however many of them changed it. The
+// WAL file stays bounded by the database's size plus a batch, and Close
+// still checkpoints and truncates it. The caller holds rawMu.
+func (s *Store) walLimit(c *rawConn) error {
+	st, err := c.stmt("PRAGMA page_count")
+	if err != nil {
+		return err
+	}
+	var pages int64
+	var buf [64]byte
+	if _, err := c.query(st, "i", buf[:], func(r *rowReader) { pages = r.int() }); err != nil {
+		return err
+	}
+	limit := int(min(max(pages, 1000), maxWALPages))
+	if limit == s.walPages {
+		return nil
+	}
+	if err := c.exec(fmt.Sprintf("PRAGMA wal_autocheckpoint = %d", limit)); err != nil {
+		return err
+	}
+	s.walPages = limit
 	return nil
 }
 

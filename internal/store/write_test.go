@@ -2,8 +2,10 @@ package store
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 	"math"
+	"os"
 	"slices"
 	"testing"
 	"time"
@@ -120,5 +122,74 @@ func TestSortKeyOrdersAsSQLite(t *testing.T) {
 	}
 	if i != len(keys) {
 		t.Fatalf("%d rows from SQLite, %d sorted", i, len(keys))
+	}
+}
+
+// TestWALStaysBounded: Commit lets the WAL grow to the database's size
+// before it checkpoints (walLimit), never further than that plus one
+// transaction's pages, and Close folds it back: the file reopens with
+// every committed row.
+func TestWALStaysBounded(t *testing.T) {
+	ctx := context.Background()
+	s, path := openTemp(t)
+	const batches, n = 12, 5000
+	frame := int64(4096 + 24)
+	var checkpointed bool
+	var walMax int64
+	for i := 0; i < batches; i++ {
+		if err := s.Commit(ctx, 0, randomRows(n, uint64(i)), nil); err != nil {
+			t.Fatal(err)
+		}
+		db, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wal, err := os.Stat(path + "-wal")
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The limit (the database's pages, at least 1000) plus one
+		// transaction, which cannot write more distinct pages than the
+		// database has.
+		pages := max(db.Size()/4096, 1000)
+		if bound := 2*pages*frame + 32; wal.Size() > bound {
+			t.Fatalf("batch %d: WAL %d bytes, database %d: over %d", i, wal.Size(), db.Size(), bound)
+		}
+		// The WAL header's checkpoint sequence number (bytes 12-15)
+		// counts the restarts after a checkpoint.
+		hdr := make([]byte, 16)
+		if f, err := os.Open(path + "-wal"); err == nil {
+			f.ReadAt(hdr, 0)
+			f.Close()
+		}
+		if seq := binary.BigEndian.Uint32(hdr[12:]); seq > 0 {
+			checkpointed = true
+		}
+		walMax = max(walMax, wal.Size())
+	}
+	if !checkpointed {
+		t.Errorf("the WAL never restarted (%d bytes): no checkpoint in %d batches", walMax, batches)
+	}
+	if s.walPages < 1000 || s.walPages > maxWALPages {
+		t.Errorf("wal_autocheckpoint %d", s.walPages)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(path + "-wal"); err == nil && fi.Size() > 0 {
+		t.Errorf("WAL of %d bytes after Close", fi.Size())
+	}
+	s2, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	rows, err := s2.Load(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// randomRows: n/5 rows of each table per batch, random keys.
+	if got, want := len(rows.Communications), batches*n/5; got != want {
+		t.Errorf("%d communications after reopening, want %d", got, want)
 	}
 }
