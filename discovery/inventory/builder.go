@@ -44,6 +44,11 @@ type Builder struct {
 	attrCache [cacheSize]attrEntry
 	noCache   bool // tests: the reference path
 
+	// ev is the evidence of the observation being added, its string made
+	// once for every row that observation or the next ones of the same
+	// frame see first.
+	ev evidence
+
 	observations uint64
 	dropped      uint64
 }
@@ -199,7 +204,8 @@ func (b *Builder) Dropped() uint64 { return b.dropped }
 // Add folds one observation in. It has the discovery.Emit signature.
 func (b *Builder) Add(o discovery.Observation) {
 	b.observations++
-	ev := o.Evidence
+	ev := &b.ev
+	ev.set(&o.Evidence)
 	conf := float64(o.Confidence)
 	if conf <= 0 || conf > 1 {
 		conf = DefaultConfidence

@@ -37,7 +37,30 @@ type Seen struct {
 	Source string
 }
 
-func (s *Seen) add(t time.Time, ev discovery.Evidence, n uint64) {
+// evidence is an observation's Evidence whose string is made at most once
+// and kept while the following observations name the same frame (a packet's
+// facts are emitted together): a row seen first needs it, and formatting it
+// for every new row was an eighth of Builder.Add.
+type evidence struct {
+	ev discovery.Evidence
+	s  string
+	ok bool // s is ev.String()
+}
+
+func (e *evidence) set(ev *discovery.Evidence) {
+	if *ev != e.ev {
+		e.ev, e.ok = *ev, false
+	}
+}
+
+func (e *evidence) String() string {
+	if !e.ok {
+		e.s, e.ok = e.ev.String(), true
+	}
+	return e.s
+}
+
+func (s *Seen) add(t time.Time, ev *evidence, n uint64) {
 	s.Count += n
 	if s.FirstSeen.IsZero() || (!t.IsZero() && t.Before(s.FirstSeen)) {
 		s.FirstSeen = t
