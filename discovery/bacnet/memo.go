@@ -342,23 +342,44 @@ func word(b []byte, off int) uint64 {
 	return v
 }
 
+// shapeMasks[h] selects the octets of h-octet headers that sameShape
+// compares, in little-endian words: all but the BVLC length (octets 2-3).
+var shapeMasks = func() (t [maxShape + 1][maxShape / 8]uint64) {
+	for h := 1; h <= maxShape; h++ {
+		for i := 0; i < h; i++ {
+			if i != 2 && i != 3 {
+				t[h][i>>3] |= 0xff << (8 * (i & 7))
+			}
+		}
+	}
+	return t
+}()
+
 // sameShape reports whether data (at least hdr octets) starts with e's
 // headers, the BVLC length (octets 2-3) and the invoke id aside: word by
 // word under a mask, without a call per compared run.
 func (e *memoEntry) sameShape(data []byte) bool {
-	h, inv := int(e.hdr), int(e.invoke)
-	for w := 0; 8*w < h; w++ {
-		m := ^uint64(0)
-		if w == 0 {
-			m &^= 0xffff << 16
+	h := int(e.hdr)
+	if h <= 0 {
+		return true
+	}
+	if h > maxShape {
+		return false // store never keeps such headers
+	}
+	m := shapeMasks[h]
+	if inv := uint(e.invoke); inv > 0 && inv < uint(h) {
+		m[inv>>3&3] &^= 0xff << (8 * (inv & 7))
+	}
+	nw := (h + 7) >> 3
+	if len(data) >= 8*nw {
+		var x uint64
+		for w := range nw {
+			x |= (binary.LittleEndian.Uint64(data[8*w:]) ^ e.shape[w]) & m[w]
 		}
-		if r := h - 8*w; r < 8 {
-			m &= 1<<(8*r) - 1
-		}
-		if inv > 0 && inv>>3 == w {
-			m &^= 0xff << (8 * (inv & 7))
-		}
-		if (word(data, 8*w)^e.shape[w])&m != 0 {
+		return x == 0
+	}
+	for w := range nw {
+		if (word(data, 8*w)^e.shape[w])&m[w] != 0 {
 			return false
 		}
 	}

@@ -2,6 +2,7 @@ package lldp
 
 import (
 	"encoding/hex"
+	"hash/maphash"
 	"time"
 
 	"github.com/otzone/otzone/discovery"
@@ -29,10 +30,16 @@ func init() {
 type Dissector struct {
 	du      LLDPDU
 	sources *recent.Table[discovery.MAC]
+	// seed keys the hash of an LLDPDU that tells a changed one from a
+	// repeat (maphash: LLDPDUs run to hundreds of octets, which FNV
+	// hashes an octet at a time).
+	seed maphash.Seed
 }
 
 // New returns an LLDP dissector.
-func New() *Dissector { return &Dissector{sources: recent.New[discovery.MAC](maxSources, reemit)} }
+func New() *Dissector {
+	return &Dissector{sources: recent.New[discovery.MAC](maxSources, reemit), seed: maphash.MakeSeed()}
+}
 
 func (d *Dissector) Name() string            { return "lldp" }
 func (d *Dissector) Ports() []discovery.Port { return nil }
@@ -49,7 +56,7 @@ func (d *Dissector) Frame(data []byte, pkt *discovery.PacketInfo, emit discovery
 	if !src.MAC.IsUnicast() {
 		return nil
 	}
-	if !d.sources.Fresh(src.MAC, recent.Hash(data), pkt.Time) {
+	if !d.sources.Fresh(src.MAC, maphash.Bytes(d.seed, data), pkt.Time) {
 		return nil
 	}
 

@@ -1,6 +1,7 @@
 package lldp
 
 import (
+	"bytes"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -233,6 +234,25 @@ func TestDissectorEmits(t *testing.T) {
 	_ = d.Frame(unhex(t, realFrames[1].hex), pkt, func(o discovery.Observation) { got = append(got, o) })
 	if len(got) != n {
 		t.Errorf("repeat frame emitted %d more observations", len(got)-n)
+	}
+	// A changed one (another system description) is.
+	changed := unhex(t, realFrames[1].hex)
+	i := bytes.Index(changed, []byte("SCALANCE"))
+	if i < 0 {
+		t.Fatal("no SCALANCE in the frame")
+	}
+	changed[i] = 'X'
+	if err := d.Frame(changed, pkt, func(o discovery.Observation) { got = append(got, o) }); err != nil {
+		t.Fatal(err)
+	}
+	desc := ""
+	for _, o := range got[n:] {
+		if o.Key == "lldp.system_description" {
+			desc = o.Value
+		}
+	}
+	if desc != "Siemens AG SIMATIC S7 MULTIPORT XCALANCE X 200 FAM" {
+		t.Errorf("changed frame: system description %q", desc)
 	}
 }
 
