@@ -64,18 +64,51 @@ func Build(rows *Rows, opt BuildOptions) *Inventory {
 // collect and resolve run as in Build), but each asset is only its key and
 // id in a set, and each communication its resolved key. It is what
 // `otzone ingest` prints in its summary.
+//
+// Count resolves each communication row's endpoints once, for both the
+// assets they name and the communication's key (collect leaves them to
+// it), and the client of consecutive rows (the store's key order) once.
 func Count(rows *Rows) (assets, communications int) {
 	m := newMerger(rows)
-	m.ids = map[string]string{}
+	m.ids = make(map[string]string, len(rows.Hosts))
+	m.commsLater = true
 	m.collect(rows)
-	comms := map[commKey]struct{}{}
+	comms := make(map[commKey]struct{}, len(rows.Communications))
 	add := func(ck CommKey) {
 		if k, ok := m.commKey(ck); ok {
 			comms[k] = struct{}{}
 		}
 	}
+	// The last client resolved (and counted).
+	var last struct {
+		e            discovery.Endpoint
+		site, key    string
+		ok, resolved bool
+	}
 	for i := range rows.Communications {
-		add(rows.Communications[i].CommKey)
+		ck := &rows.Communications[i].CommKey
+		if !last.resolved || last.e != ck.Client || last.site != ck.Site {
+			key, gw, ok := m.resolve(ck.Client, ck.Site)
+			if ok {
+				m.countAsset(ck.Client, key, gw, ck.Site)
+			}
+			last.e, last.site, last.key, last.ok, last.resolved = ck.Client, ck.Site, key, ok, true
+		}
+		skey, sgw, ok2 := m.resolve(ck.Server, ck.Site)
+		if ok2 {
+			m.countAsset(ck.Server, skey, sgw, ck.Site)
+		}
+		// m.commKey with the keys just resolved.
+		if !last.ok {
+			continue
+		}
+		sid := ""
+		if ok2 {
+			sid = m.ids[skey]
+		} else if sid = m.groupID(ck.Server, ck.Site); sid == "" {
+			continue
+		}
+		comms[commKey{m.ids[last.key], sid, ck.Protocol, ck.Transport, ck.Port}] = struct{}{}
 	}
 	for i := range rows.Operations {
 		add(rows.Operations[i].CommKey)
@@ -160,6 +193,9 @@ type merger struct {
 	// ids, when set (Count), receives the id of every asset key instead
 	// of an accumulator in assets: the same walk, without the records.
 	ids map[string]string
+	// commsLater (Count): collect leaves the communications' endpoints
+	// to the caller.
+	commsLater bool
 }
 
 func newMerger(rows *Rows) *merger {
@@ -211,16 +247,22 @@ func newMerger(rows *Rows) *merger {
 			mi.router = true
 			continue
 		}
-		others := map[discovery.MAC]bool{}
+		// Two distinct other senders are enough: the first one is
+		// kept, the second ends the search.
+		var first discovery.MAC
+		one := false
+	ips:
 		for ip := range mi.ips {
 			for _, o := range senders[ip] {
-				if o != mac {
-					others[o] = true
+				switch {
+				case o == mac || (one && o == first):
+				case !one:
+					first, one = o, true
+				default:
+					mi.router = true
+					break ips
 				}
 			}
-		}
-		if len(others) >= 2 {
-			mi.router = true
 		}
 	}
 	// Next hops: a MAC that never sent from an IP but is the destination
@@ -468,17 +510,17 @@ func (m *merger) resolve(e discovery.Endpoint, site string) (key, gateway string
 		mi := m.macs[e.MAC]
 		switch {
 		case !ip.IsValid():
-			return "mac:" + e.MAC.String(), "", true
+			return macKey(e.MAC), "", true
 		case mi != nil && mi.ips[sip] > 0:
 			if !mi.router || mi.arpIPs[sip] {
-				return "mac:" + e.MAC.String(), "", true
+				return macKey(e.MAC), "", true
 			}
 		default: // not a source binding
 			if _, owned := m.ipOwner[sip]; !owned {
 				if _, r := m.routerIP[sip]; !r && (mi == nil || (len(mi.ips) == 0 && !mi.router)) {
 					// A MAC that never sent from any IP: the
 					// destination is its own address.
-					return "mac:" + e.MAC.String(), "", true
+					return macKey(e.MAC), "", true
 				}
 			}
 		}
@@ -487,12 +529,30 @@ func (m *merger) resolve(e discovery.Endpoint, site string) (key, gateway string
 		return "", "", false
 	}
 	if mac, ok := m.ipOwner[sip]; ok {
-		return "mac:" + mac.String(), "", true
+		return macKey(mac), "", true
 	}
 	if mac, ok := m.routerIP[sip]; ok {
-		return "mac:" + mac.String(), "", true
+		return macKey(mac), "", true
 	}
 	return ipKey(site, ip), "", true
+}
+
+// macKey is the merge key of a MAC-keyed asset, "mac:" + m.String(), in
+// one allocation.
+func macKey(m discovery.MAC) string {
+	if m.IsZero() {
+		return "mac:"
+	}
+	const hexd = "0123456789abcdef"
+	b := [21]byte{'m', 'a', 'c', ':'}
+	for i, v := range m {
+		if i > 0 {
+			b[3+i*3] = ':'
+		}
+		b[4+i*3] = hexd[v>>4]
+		b[5+i*3] = hexd[v&0xf]
+	}
+	return string(b[:])
 }
 
 // asset returns the accumulator of an endpoint, creating it (and its
@@ -503,16 +563,7 @@ func (m *merger) asset(e discovery.Endpoint, seen Seen, site string) *assetAcc {
 		return nil
 	}
 	if m.ids != nil {
-		// Counting: the key (and its gateway's, which Build creates
-		// with it) is all that is kept.
-		if _, ok := m.ids[key]; !ok {
-			m.ids[key] = AssetID(key)
-			if gw != "" {
-				base := e
-				base.Sub = ""
-				m.asset(base, seen, site)
-			}
-		}
+		m.countAsset(e, key, gw, site)
 		return nil
 	}
 	a := m.assets[key]
@@ -550,6 +601,21 @@ func (m *merger) asset(e discovery.Endpoint, seen Seen, site string) *assetAcc {
 	}
 	a.touch(seen)
 	return a
+}
+
+// countAsset is asset when counting, for an endpoint resolve mapped to
+// key and gw: the key (and its gateway's, which Build creates with it) is
+// all that is kept.
+func (m *merger) countAsset(e discovery.Endpoint, key, gw, site string) {
+	if _, ok := m.ids[key]; ok {
+		return
+	}
+	m.ids[key] = AssetID(key)
+	if gw != "" {
+		base := e
+		base.Sub = ""
+		m.asset(base, Seen{}, site)
+	}
 }
 
 func (a *assetAcc) touch(s Seen) {
@@ -626,6 +692,9 @@ func (m *merger) collect(rows *Rows) {
 			continue
 		}
 		a.addService(Service{Protocol: r.Protocol, Transport: r.Transport, Port: int(r.Port), Role: r.Role}, r.Seen)
+	}
+	if m.commsLater {
+		return
 	}
 	for _, c := range rows.Communications {
 		m.asset(c.Client, c.Seen, c.Site)
