@@ -35,6 +35,7 @@ type ngInterface struct {
 type ngReader struct {
 	*input
 	bo      binary.ByteOrder
+	be      bool // bo is big-endian (u32 avoids the interface call per field)
 	ifaces  []ngInterface
 	frame   Frame
 	n       uint64
@@ -102,6 +103,13 @@ func (r *ngReader) readSHB(off int64) error {
 	return r.readSHBAfter(off, h[:8], h[8:12])
 }
 
+func (r *ngReader) u32(b []byte) uint32 {
+	if r.be {
+		return binary.BigEndian.Uint32(b)
+	}
+	return binary.LittleEndian.Uint32(b)
+}
+
 // Next implements Reader.
 func (r *ngReader) Next() (*Frame, error) {
 	if r.pending {
@@ -125,7 +133,7 @@ func (r *ngReader) read() (*Frame, error) {
 			}
 			return nil, r.readErr(off, "block header", err)
 		}
-		typ := r.bo.Uint32(h)
+		typ := r.u32(h)
 		if typ == blockSHB {
 			// The byte order may change with the section: read the
 			// byte-order magic before the length. next(4) may move the
@@ -141,7 +149,7 @@ func (r *ngReader) read() (*Frame, error) {
 			}
 			continue
 		}
-		n := r.bo.Uint32(h[4:])
+		n := r.u32(h[4:])
 		if n < 12 || n%4 != 0 || n > maxRecord {
 			return nil, r.fail(off, "block type 0x%x: bad block length %d", typ, n)
 		}
@@ -149,7 +157,7 @@ func (r *ngReader) read() (*Frame, error) {
 		if err != nil {
 			return nil, r.readErr(off, fmt.Sprintf("block type 0x%x (%d bytes)", typ, n), err)
 		}
-		if t := r.bo.Uint32(body[len(body)-4:]); t != n {
+		if t := r.u32(body[len(body)-4:]); t != n {
 			return nil, r.fail(off, "block type 0x%x: trailing length %d != %d", typ, t, n)
 		}
 		body = body[:len(body)-4]
@@ -162,13 +170,13 @@ func (r *ngReader) read() (*Frame, error) {
 			if len(body) < 20 {
 				return nil, r.fail(off, "enhanced packet block: %d bytes", len(body))
 			}
-			id := r.bo.Uint32(body)
-			capLen := r.bo.Uint32(body[12:])
+			id := r.u32(body)
+			capLen := r.u32(body[12:])
 			if uint64(capLen) > uint64(len(body)-20) {
 				return nil, r.fail(off, "enhanced packet block: captured length %d exceeds block", capLen)
 			}
-			ts := uint64(r.bo.Uint32(body[4:]))<<32 | uint64(r.bo.Uint32(body[8:]))
-			return r.packet(off, id, ts, body[20:20+capLen], r.bo.Uint32(body[16:]))
+			ts := uint64(r.u32(body[4:]))<<32 | uint64(r.u32(body[8:]))
+			return r.packet(off, id, ts, body[20:20+capLen], r.u32(body[16:]))
 		case blockSPB:
 			if len(r.ifaces) == 0 {
 				return nil, r.fail(off, "simple packet block before any interface")
@@ -176,7 +184,7 @@ func (r *ngReader) read() (*Frame, error) {
 			if len(body) < 4 {
 				return nil, r.fail(off, "simple packet block: %d bytes", len(body))
 			}
-			orig := r.bo.Uint32(body)
+			orig := r.u32(body)
 			capLen := uint64(orig)
 			if s := r.ifaces[0].snapLen; s != 0 && uint64(s) < capLen {
 				capLen = uint64(s)
@@ -191,12 +199,12 @@ func (r *ngReader) read() (*Frame, error) {
 				return nil, r.fail(off, "packet block: %d bytes", len(body))
 			}
 			id := uint32(r.bo.Uint16(body))
-			capLen := r.bo.Uint32(body[12:])
+			capLen := r.u32(body[12:])
 			if uint64(capLen) > uint64(len(body)-20) {
 				return nil, r.fail(off, "packet block: captured length %d exceeds block", capLen)
 			}
-			ts := uint64(r.bo.Uint32(body[4:]))<<32 | uint64(r.bo.Uint32(body[8:]))
-			return r.packet(off, id, ts, body[20:20+capLen], r.bo.Uint32(body[16:]))
+			ts := uint64(r.u32(body[4:]))<<32 | uint64(r.u32(body[8:]))
+			return r.packet(off, id, ts, body[20:20+capLen], r.u32(body[16:]))
 		default:
 			// Name resolution, statistics, decryption secrets, custom
 			// blocks: nothing the engine uses.
@@ -209,9 +217,9 @@ func (r *ngReader) read() (*Frame, error) {
 func (r *ngReader) readSHBAfter(off int64, h, rest []byte) error {
 	switch binary.BigEndian.Uint32(rest) {
 	case 0x1a2b3c4d:
-		r.bo = binary.BigEndian
+		r.bo, r.be = binary.BigEndian, true
 	case 0x4d3c2b1a:
-		r.bo = binary.LittleEndian
+		r.bo, r.be = binary.LittleEndian, false
 	default:
 		return r.fail(off, "section header: bad byte-order magic % x", rest)
 	}
