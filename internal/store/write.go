@@ -354,30 +354,42 @@ func writeRows(c *rawConn, b *rowBuf, r *inventory.Rows) error {
 // key: text bytewise, integers numerically): Builder deltas come out in
 // map order, and in key order each B-tree page is visited once per batch
 // instead of once per row, which is most of the cost of a batch once the
-// database outgrows SQLite's page cache. The keys are sorted first, then
-// the rows encoded in that order a chunk at a time and run, chunkRows
-// rows per statement, in one call into C per chunk: the encoded table is
-// never all in memory.
+// database outgrows SQLite's page cache. Each row is encoded once, with
+// its sort key beside it; the rows' offsets are then put in key order and
+// run, chunkRows rows per statement, execChunk rows per call into C. The
+// encoded table (a few MB for the largest table of a 50k-row batch) is
+// garbage after the call.
 func upsert(c *rawConn, b *rowBuf, table, q, types string, nkey, n int, key, rest func(i int)) error {
 	if n == 0 {
 		return nil
 	}
 	keys, kb := slices.Grow(b.keys[:0], n), b.kb[:0]
+	b.reset()
+	b.offs = slices.Grow(b.offs, n)
 	for i := 0; i < n; i++ {
 		if i == sizeSample && n > 2*sizeSample {
 			// Sized for all rows from the first ones: one allocation
 			// instead of a doubling's garbage.
 			kb = slices.Grow(kb, len(kb)/i*(n-i)*9/8)
+			b.b = slices.Grow(b.b, len(b.b)/i*(n-i)*9/8)
 		}
-		b.reset()
+		b.row()
+		at := len(b.b)
 		key(i)
+		rest(i)
 		k := len(kb)
-		kb = appendSortKey(kb, b.b, types[:nkey])
+		kb = appendSortKey(kb, b.b[at:], types[:nkey])
 		p0, p1 := prefix(kb[k:])
 		keys = append(keys, sortKey{p0: p0, p1: p1, row: uint32(i), key: uint32(k), n: uint32(len(kb) - k)})
 	}
 	slices.SortFunc(keys, func(x, y sortKey) int { return x.compare(&y, kb) })
 	b.keys, b.kb = keys, kb
+	// The rows' offsets in key order (keys[j].row is row j's index).
+	offs := make([]uint32, n)
+	for j, k := range keys {
+		offs[j] = b.offs[k.row]
+	}
+	b.offs = offs
 	st, err := c.stmt(q)
 	if err != nil {
 		return fmt.Errorf("%s: %w", table, err)
@@ -388,18 +400,15 @@ func upsert(c *rawConn, b *rowBuf, table, q, types string, nkey, n int, key, res
 			return fmt.Errorf("%s: %w", table, err)
 		}
 	}
-	for len(keys) > 0 {
-		m := min(len(keys), execChunk)
-		b.reset()
-		for _, k := range keys[:m] {
-			b.row()
-			key(int(k.row))
-			rest(int(k.row))
+	all := b.offs
+	defer func() { b.offs = all[:0] }()
+	for len(b.offs) > 0 {
+		m := min(len(b.offs), execChunk)
+		chunk := rowBuf{b: b.b, offs: b.offs[:m]}
+		if row, err := c.execRows(st, multi, chunkRows, types, &chunk); err != nil {
+			return fmt.Errorf("%s: row %s: %w", table, keyString(b.b[chunk.offs[row]:], types[:nkey]), err)
 		}
-		if row, err := c.execRows(st, multi, chunkRows, types, b); err != nil {
-			return fmt.Errorf("%s: row %s: %w", table, keyString(b.b[b.offs[row]:], types[:nkey]), err)
-		}
-		keys = keys[m:]
+		b.offs = b.offs[m:]
 	}
 	return nil
 }
