@@ -77,8 +77,12 @@ func (e *Engine) duplicateIP(ip []byte, hdr int, v6 bool) bool {
 		w := binary.BigEndian.Uint64(ip) &^ 0x00ff000000000000
 		h = mix(w^dupK0, uint64(ip[9])<<56^binary.BigEndian.Uint64(ip[12:])^dupK1)
 	}
-	var t [24]byte
-	copy(t[:], ip[hdr:])
+	t := ip[hdr:]
+	if len(t) < 24 {
+		var pad [24]byte // short: zero-padded, as a shorter packet would be
+		copy(pad[:], t)
+		t = pad[:]
+	}
 	h = mix(h^binary.LittleEndian.Uint64(t[0:]), binary.LittleEndian.Uint64(t[8:])^dupK2)
 	h = mix(h^binary.LittleEndian.Uint64(t[16:]), dupK1)
 	d := &e.dups[(h>>32)&(dupSets-1)]

@@ -189,6 +189,7 @@ type vlanKey struct {
 type hostEntry struct {
 	key      hostKey
 	last     time.Time
+	lastNS   int64 // last as Unix ns: compared per packet, cheaper than time.Time
 	ev       Evidence
 	lastVLAN uint16
 	dirty    bool
@@ -332,7 +333,7 @@ func (e *Engine) host(mac MAC, ip netip.Addr) int32 {
 		}
 		i = int32(len(e.hostEnt))
 		e.hosts[k] = i
-		e.hostEnt = append(e.hostEnt, hostEntry{key: k, last: p.Time, ev: p.Evidence})
+		e.hostEnt = append(e.hostEnt, hostEntry{key: k, last: p.Time, lastNS: e.pktNS, ev: p.Evidence})
 		e.emit(Observation{Kind: KindHost, Time: p.Time, Evidence: p.Evidence, Asset: Endpoint{MAC: mac, IP: ip}})
 		if p.VLAN != 0 {
 			e.hostVLAN(i)
@@ -347,8 +348,8 @@ func (e *Engine) host(mac MAC, ip netip.Addr) int32 {
 func (e *Engine) seen(i int32) {
 	p := &e.pkt
 	h := &e.hostEnt[i]
-	if p.Time.After(h.last) {
-		h.last = p.Time
+	if e.pktNS > h.lastNS {
+		h.last, h.lastNS = p.Time, e.pktNS
 		h.ev = p.Evidence
 		if !h.dirty {
 			h.dirty = true

@@ -42,7 +42,9 @@ type flow struct {
 	last        int64     // Unix ns of the latest packet
 	firstTime   time.Time // earliest packet time of the current delta
 	lastTime    time.Time // latest packet time of the current delta
-	pkts        uint64    // since the last KindFlow
+	firstNS     int64     // firstTime and lastTime as Unix ns, compared per packet
+	lastNS      int64
+	pkts        uint64 // since the last KindFlow
 	bytes       uint64
 	ev          Evidence // the packet of firstTime
 
@@ -171,12 +173,12 @@ func (e *Engine) account(f *flow) {
 	}
 	// Times as captured need not grow (merged captures, clock steps):
 	// the delta keeps its earliest and latest, not its first and last.
-	if t := e.pkt.Time; f.pkts == 0 {
-		f.ev, f.firstTime, f.lastTime = e.pkt.Evidence, t, t
-	} else if t.Before(f.firstTime) {
-		f.ev, f.firstTime = e.pkt.Evidence, t
-	} else if t.After(f.lastTime) {
-		f.lastTime = t
+	if ns := e.pktNS; f.pkts == 0 {
+		f.ev, f.firstTime, f.lastTime, f.firstNS, f.lastNS = e.pkt.Evidence, e.pkt.Time, e.pkt.Time, ns, ns
+	} else if ns < f.firstNS {
+		f.ev, f.firstTime, f.firstNS = e.pkt.Evidence, e.pkt.Time, ns
+	} else if ns > f.lastNS {
+		f.lastTime, f.lastNS = e.pkt.Time, ns
 	}
 	f.pkts += n
 	f.bytes += b
