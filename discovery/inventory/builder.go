@@ -378,6 +378,17 @@ func cleanKey(s string) string {
 // MaxValueLen bytes cut on a rune boundary. Output formats still escape
 // what they print; this only bounds what is kept.
 func CleanValue(s string) string {
+	if len(s) <= MaxValueLen {
+		// Printable ASCII, what nearly every key and value is: only the
+		// trimming applies.
+		i := 0
+		for i < len(s) && s[i]-0x20 < 0x5f {
+			i++
+		}
+		if i == len(s) {
+			return strings.TrimSpace(s)
+		}
+	}
 	ok := len(s) <= MaxValueLen && utf8.ValidString(s)
 	if ok {
 		for i := 0; i < len(s); i++ {
