@@ -208,7 +208,7 @@ func newMerger(rows *Rows) *merger {
 	info := func(mac discovery.MAC) *macInfo {
 		mi := m.macs[mac]
 		if mi == nil {
-			mi = &macInfo{ips: map[siteIP]uint64{}, arpIPs: map[siteIP]bool{}}
+			mi = &macInfo{ips: map[siteIP]uint64{}} // arpIPs made by its first entry
 			m.macs[mac] = mi
 		}
 		return mi
@@ -223,6 +223,9 @@ func newMerger(rows *Rows) *merger {
 			k := siteIP{h.Site, ip}
 			mi.ips[k] += h.Count
 			if h.Protocol == "arp" {
+				if mi.arpIPs == nil {
+					mi.arpIPs = map[siteIP]bool{}
+				}
 				mi.arpIPs[k] = true
 			}
 		}
