@@ -228,13 +228,15 @@ func identity(pkt *discovery.PacketInfo, emit discovery.Emit, ep discovery.Endpo
 // UDP (port 34964 for the first request; the reply and later requests use
 // ephemeral ports, so the dissector is heuristic on the PNIO interface UUID).
 type RPC struct {
-	// the strings of the last few numbers and the last station name, so
-	// that repeated Connect requests allocate nothing
+	// the strings of the last few numbers and the last station name (as
+	// on the wire and sanitized), so that repeated Connect requests
+	// allocate nothing
 	nums [4]struct {
 		n int
 		s string
 	}
 	next uint8
+	raw  string
 	name string
 }
 
@@ -255,10 +257,12 @@ func (r *RPC) itoa(n int) string {
 	return s
 }
 
-// str returns b as a string, the previous one when equal.
+// str returns b as a sanitized string, the previous one when b is the
+// same as last time.
 func (r *RPC) str(b []byte) string {
-	if string(b) != r.name { // compiled without a conversion
-		r.name = string(b)
+	if string(b) != r.raw { // compiled without a conversion
+		r.raw = string(b)
+		r.name = sanitize(r.raw)
 	}
 	return r.name
 }
@@ -339,13 +343,16 @@ func (r *RPC) Datagram(data []byte, pkt *discovery.PacketInfo, emit discovery.Em
 	}
 	emit(o)
 
+	// One attribute observation, re-aimed for each fact (emit copies
+	// it). The values are numbers, names from the vendor table, literals
+	// and the station name that str sanitized: all as sanitize leaves them.
+	a := pkt.Obs(discovery.KindAttribute, discovery.Endpoint{})
+	a.Protocol = "profinet_io"
 	attr := func(ep discovery.Endpoint, key, value string, c float32) {
-		value = sanitize(value)
 		if value == "" {
 			return
 		}
-		a := pkt.Obs(discovery.KindAttribute, ep)
-		a.Protocol, a.Key, a.Value, a.Confidence = "profinet_io", key, value, c
+		a.Asset, a.Key, a.Value, a.Confidence = ep, key, value, c
 		emit(a)
 	}
 	// The object UUID of a request to the device interface names the

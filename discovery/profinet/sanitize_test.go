@@ -3,7 +3,9 @@ package profinet
 import (
 	"bytes"
 	"encoding/binary"
+	"github.com/otzone/otzone/discovery"
 	"math/rand/v2"
+	"net/netip"
 	"strings"
 	"testing"
 )
@@ -91,6 +93,48 @@ func TestParseRPCSameAsReference(t *testing.T) {
 		rh, rbody, rerr := parseRPCRef(b)
 		if (err == nil) != (rerr == nil) || h != rh || !bytes.Equal(body, rbody) {
 			t.Fatalf("% x: got %+v %x %v, reference %+v %x %v", b, h, body, err, rh, rbody, rerr)
+		}
+	}
+}
+
+// RPC.Datagram's attributes skip sanitize for values that cannot need
+// it: the vendor table's names and the role literals must be as sanitize
+// leaves them (numbers are digits).
+func TestRPCValuesNeedNoSanitize(t *testing.T) {
+	vals := []string{"io-device", "io-controller", "io-supervisor"}
+	for _, n := range vendorNames {
+		vals = append(vals, n)
+	}
+	for _, v := range vals {
+		if sanitize(v) != v {
+			t.Errorf("sanitize(%q) = %q", v, sanitize(v))
+		}
+	}
+}
+
+// The station name of a Connect request is sanitized, also when the same
+// name comes again (str's cache): profinet_io_cm_device.pcapng frame 1
+// with a control character put into "pc-worx-rt-basic-6d-d3-43".
+func TestConnectStationNameSanitized(t *testing.T) {
+	b := append([]byte(nil), rpcFrame(t, "profinet_io_cm_device.pcapng", 1)...)
+	i := bytes.Index(b, []byte("pc-worx-rt-basic"))
+	if i < 0 {
+		t.Fatal("no station name in frame 1")
+	}
+	b[i+2] = 0x07
+	r := NewRPC()
+	for round := range 2 {
+		var names []string
+		pkt := &discovery.PacketInfo{Src: discovery.Endpoint{IP: netip.MustParseAddr("10.0.0.1")}, Dst: discovery.Endpoint{IP: netip.MustParseAddr("10.0.0.2")}}
+		if err := r.Datagram(b, pkt, func(o discovery.Observation) {
+			if o.Key == "profinet.station_name" {
+				names = append(names, o.Value)
+			}
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if len(names) != 1 || names[0] != "pc worx-rt-basic-6d-d3-43" {
+			t.Errorf("round %d: station names %q", round, names)
 		}
 	}
 }
