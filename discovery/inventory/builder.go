@@ -3,6 +3,7 @@ package inventory
 import (
 	"net/netip"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -43,6 +44,7 @@ type Builder struct {
 	opCache   [cacheSize]opEntry
 	attrCache [cacheSize]attrEntry
 	noCache   bool // tests: the reference path
+	noDefer   bool // an observation without evidence was seen: no write-back
 
 	// ev is the evidence of the observation being added, its string made
 	// once for every row that observation or the next ones of the same
@@ -64,6 +66,39 @@ type opEntry struct {
 	class               discovery.OpClass
 	c, r                int32 // indexes in rows.Communications and rows.Operations
 	ok                  bool
+	// A hit whose time is not before first (the later of the two rows'
+	// first_seen when the entry was filled; they only move earlier) and
+	// whose rows both had a source then changes only the operation's
+	// count and both rows' last_seen: those are summed here (write-back)
+	// and applied by flush, sparing two cold rows per hit. canDefer is
+	// false when the rows did not qualify.
+	canDefer bool
+	first    time.Time
+	pend     uint64    // hits not yet added to the operation row's count
+	last     time.Time // latest time among them
+}
+
+// flush applies an entry's deferred hits to its rows.
+func (b *Builder) flush(e *opEntry) {
+	if e.pend == 0 {
+		return
+	}
+	op, c := &b.rows.Operations[e.r], &b.rows.Communications[e.c]
+	op.Count += e.pend
+	if e.last.After(op.LastSeen) {
+		op.LastSeen = e.last
+	}
+	if e.last.After(c.LastSeen) {
+		c.LastSeen = e.last
+	}
+	e.pend, e.last = 0, time.Time{}
+}
+
+// flushAll applies every entry's deferred hits.
+func (b *Builder) flushAll() {
+	for i := range b.opCache {
+		b.flush(&b.opCache[i])
+	}
 }
 
 type attrEntry struct {
@@ -206,6 +241,12 @@ func (b *Builder) Add(o discovery.Observation) {
 	b.observations++
 	ev := &b.ev
 	ev.set(&o.Evidence)
+	if o.Evidence.Kind == "" && !b.noDefer {
+		// An empty evidence string can blank a row's source, which a
+		// later hit would fill: deferring hits would skip that.
+		b.flushAll()
+		b.noDefer = true
+	}
 	conf := float64(o.Confidence)
 	if conf <= 0 || conf > 1 {
 		conf = DefaultConfidence
@@ -284,6 +325,13 @@ func (b *Builder) Add(o discovery.Observation) {
 			if e := &b.opCache[i]; !b.noCache && e.ok && e.asset == o.Asset && e.peer == o.Peer && e.port == o.Port &&
 				e.code == o.Op.Code && e.protocol == o.Protocol && e.transport == o.Transport &&
 				e.name == o.Op.Name && e.class == o.Op.Class {
+				if e.canDefer && !b.noDefer && !o.Time.Before(e.first) {
+					e.pend++
+					if o.Time.After(e.last) {
+						e.last = o.Time
+					}
+					return
+				}
 				b.rows.Communications[e.c].add(o.Time, ev, 0)
 				b.rows.Operations[e.r].add(o.Time, ev, 1)
 				return
@@ -323,9 +371,17 @@ func (b *Builder) Add(o discovery.Observation) {
 				b.rows.Operations = append(b.rows.Operations, OperationRow{CommKey: ck, Code: k.code, Name: k.name, Class: k.class})
 				b.ops[k] = ri
 			}
-			b.rows.Operations[ri].add(o.Time, ev, 1)
+			orow := &b.rows.Operations[ri]
+			orow.add(o.Time, ev, 1)
+			b.flush(&b.opCache[i])
+			first := orow.FirstSeen
+			if c.FirstSeen.After(first) {
+				first = c.FirstSeen
+			}
 			b.opCache[i] = opEntry{asset: o.Asset, peer: o.Peer, protocol: o.Protocol, transport: o.Transport,
-				port: o.Port, code: o.Op.Code, name: o.Op.Name, class: o.Op.Class, c: ci, r: ri, ok: true}
+				port: o.Port, code: o.Op.Code, name: o.Op.Name, class: o.Op.Class, c: ci, r: ri, ok: true,
+				canDefer: !orow.FirstSeen.IsZero() && !c.FirstSeen.IsZero() && orow.Source != "" && c.Source != "",
+				first:    first}
 		case discovery.KindCommAttribute:
 			c.add(o.Time, ev, 0)
 			k := cattrKey{ck, cleanKey(o.Key), CleanValue(o.Value)}
@@ -353,6 +409,7 @@ func (b *Builder) Add(o discovery.Observation) {
 // Drain returns every row aggregated since the previous Drain and starts a
 // new delta. Rows come out in the order they were first seen.
 func (b *Builder) Drain() *Rows {
+	b.flushAll()
 	r := b.rows
 	b.reset()
 	return &r
