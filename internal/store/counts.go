@@ -173,6 +173,30 @@ func nextText(enc string) (text, rest string) {
 	return enc[4 : 4+n], enc[4+n:]
 }
 
+// unionEps calls f for each pair of the union of a and b, two lists in
+// cmpEpSite order without repeats, in that order.
+func unionEps(a, b []epSite, f func(epSite)) {
+	for len(a) > 0 || len(b) > 0 {
+		var next epSite
+		switch {
+		case len(b) == 0:
+			next, a = a[0], a[1:]
+		case len(a) == 0:
+			next, b = b[0], b[1:]
+		default:
+			switch c := cmpEpSite(a[0], b[0]); {
+			case c < 0:
+				next, a = a[0], a[1:]
+			case c > 0:
+				next, b = b[0], b[1:]
+			default:
+				next, a, b = a[0], a[1:], b[1:]
+			}
+		}
+		f(next)
+	}
+}
+
 // groupSites appends to list the (endpoint, site) pairs of rows that come
 // grouped by endpoint, each group's distinct sites sorted: the rows'
 // distinct pairs in (mac, ip, sub, site) order.
@@ -278,26 +302,14 @@ func (l *countLoader) load() error {
 	if err != nil {
 		return err
 	}
-	out.Services = make([]inventory.ServiceRow, 0, max(len(attrEps), len(svcEps)))
-	for len(attrEps) > 0 || len(svcEps) > 0 {
-		var next epSite
-		switch {
-		case len(svcEps) == 0:
-			next, attrEps = attrEps[0], attrEps[1:]
-		case len(attrEps) == 0:
-			next, svcEps = svcEps[0], svcEps[1:]
-		default:
-			switch c := cmpEpSite(attrEps[0], svcEps[0]); {
-			case c < 0:
-				next, attrEps = attrEps[0], attrEps[1:]
-			case c > 0:
-				next, svcEps = svcEps[0], svcEps[1:]
-			default:
-				next, attrEps, svcEps = attrEps[0], attrEps[1:], svcEps[1:]
-			}
-		}
+	// The union of the two sorted lists, counted first: sized exactly,
+	// the slice never grows (a grown copy held both arrays at once).
+	n := 0
+	unionEps(attrEps, svcEps, func(epSite) { n++ })
+	out.Services = make([]inventory.ServiceRow, 0, n)
+	unionEps(attrEps, svcEps, func(next epSite) {
 		out.Services = append(out.Services, inventory.ServiceRow{Endpoint: next.ep.e, Site: next.site})
-	}
+	})
 	err = l.query("communications", `SELECT `+commCols+` FROM communications`, "ttttttttit", func(r *rowReader) {
 		cl, sv := l.ep(r, 0), l.ep(r, 1)
 		proto, tr := l.str(r.text()), l.str(r.text())
