@@ -410,8 +410,8 @@ func (d *Dissector) hotOnce(k hotKey) bool {
 	}
 	pk := k.pack()
 	for i := range d.recent { // the facts of the last few packets, without hashing
-		if d.recent[i] == pk {
-			return false
+		if r := &d.recent[i]; r[0] == pk[0] && r[1] == pk[1] && r[2] == pk[2] && r[3] == pk[3] && r[4] == pk[4] && r[5] == pk[5] {
+			return false // (word by word: == on the arrays calls memequal)
 		}
 	}
 	if _, ok := d.hot[pk]; !ok {

@@ -127,8 +127,28 @@ const (
 	actAck
 )
 
-// opInfo is the name and class op gives code (see op's code spaces).
+// opInfo is the name and class op gives code (see op's code spaces),
+// from a table made once: a replay names an operation per datagram.
 func opInfo(code int) (string, discovery.OpClass) {
+	if uint(code) < uint(len(opInfos)) {
+		e := &opInfos[code]
+		return e.name, e.class
+	}
+	return opInfoOf(code)
+}
+
+// opInfos holds opInfoOf of every code op makes (three spaces of 256).
+var opInfos = func() (t [0x300]struct {
+	name  string
+	class discovery.OpClass
+}) {
+	for c := range t {
+		t[c].name, t[c].class = opInfoOf(c)
+	}
+	return t
+}()
+
+func opInfoOf(code int) (string, discovery.OpClass) {
 	switch code >> 8 {
 	case 0:
 		s := ConfirmedService(code)
@@ -231,7 +251,10 @@ func (d *Dissector) record(m *msg, n NPDU, a APDU) {
 	switch {
 	case a.Type == PDUUnconfirmedRequest && UnconfirmedService(a.Service) == SvcIAm:
 		e.action = actIAm
-	case a.Type == PDUComplexAck && (!a.Segmented || a.Sequence == 0):
+	case a.Type == PDUComplexAck && (!a.Segmented || a.Sequence == 0) &&
+		(ConfirmedService(a.Service) == SvcReadProperty || ConfirmedService(a.Service) == SvcReadPropertyMultiple):
+		// the acks that ack reads (an AtomicReadFile-ACK's file data is
+		// nothing it reports)
 		e.action, e.svc = actAck, a.Service
 	}
 	e.ok = true
