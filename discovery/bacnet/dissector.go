@@ -60,6 +60,7 @@ type Dissector struct {
 	scratch  memoEntry
 	limit    int // maxSeen (tests lower it)
 	memoHits uint64
+	ringHits uint64 // replays answered by a tailRing
 }
 
 // hotKey is the fixed-size key of a per-packet fact check.
@@ -261,6 +262,7 @@ func (d *Dissector) replay(fm *flowMemo, e *memoEntry, data []byte, pkt *discove
 	if len(tail) <= maxTail && fm.rings != nil {
 		h = d.tailHash(tail)
 		if fm.rings[fm.last].has(d.gen, h) {
+			d.ringHits++
 			e.setTail(tail, d.gen, true)
 			return
 		}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/netip"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -371,4 +372,50 @@ func FuzzMemo(f *testing.F) {
 			t.Fatalf("limit %d: memo changed the observations (-without +with):\n%s", l, diff)
 		}
 	})
+}
+
+// A poller reading five values of one device in turn (acks of one header
+// shape, five service data): the same observations with and without the
+// memo, under bounds that clear seen and hot now and then too, and the
+// tail ring answers the repeats.
+func TestMemoTailRing(t *testing.T) {
+	ack := unhex(t, rpObjectName) // ReadProperty-ACK device,501 object_name "PLC_28"
+	client := discovery.Endpoint{MAC: discovery.MAC{2, 0, 0, 0, 0, 1}, IP: netip.MustParseAddr("10.0.0.1")}
+	server := discovery.Endpoint{MAC: discovery.MAC{2, 0, 0, 0, 0, 2}, IP: netip.MustParseAddr("10.0.0.2")}
+	var seq [][]byte
+	for round := range 12 {
+		for v := range 5 {
+			a := append([]byte(nil), ack...)
+			a[7] = byte(round*5 + v)    // invoke id (APDU octet 1)
+			a[len(a)-2] = byte('0' + v) // "PLC_20" .. "PLC_24"
+			seq = append(seq, a)
+		}
+	}
+	run := func(d discovery.DatagramDissector) []string {
+		var out []string
+		f := &discovery.Flow{}
+		for n, x := range seq {
+			pkt := &discovery.PacketInfo{Src: server, Dst: client, SrcPort: Port, DstPort: Port, Flow: f,
+				Evidence: discovery.Evidence{Kind: "pcap", Name: "synthetic", Frame: uint64(n + 1)}}
+			if err := d.Datagram(x, pkt, func(o discovery.Observation) { out = append(out, fmt.Sprintf("%+v", o)) }); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return out
+	}
+	for _, limit := range []int{maxSeen, 9, 4} {
+		d := withLimit(limit)
+		got, want := run(d), run(noMemo{withLimit(limit)})
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("limit %d: memo changed the observations (-without +with):\n%s", limit, diff)
+		}
+		if limit == maxSeen {
+			if len(want) != 7 { // the server service and device_instance once, five object names
+				t.Errorf("%d observations, want 7:\n%s", len(want), strings.Join(want, "\n"))
+			}
+			if d.ringHits < uint64(len(seq))/2 {
+				t.Errorf("the tail ring answered %d of %d acks", d.ringHits, len(seq))
+			}
+		}
+	}
 }
