@@ -318,6 +318,7 @@ func Run(ctx context.Context, st *store.Store, cfg Config) (sum Summary, err err
 		err          error
 		assets, comm int
 		counted      bool
+		rows         *inventory.Rows // committed: the Builder may reuse them
 	}
 	jobs := make(chan commitJob)
 	results := make(chan commitResult, 1)
@@ -348,6 +349,7 @@ func Run(ctx context.Context, st *store.Store, cfg Config) (sum Summary, err err
 					res.counted = true
 				}
 			}
+			res.rows = j.rows
 			results <- res
 		}
 	}()
@@ -376,6 +378,7 @@ func Run(ctx context.Context, st *store.Store, cfg Config) (sum Summary, err err
 	var commitErr error
 	done1 := func(res commitResult) {
 		busy = false
+		builder.Recycle(res.rows) // the store is done with them
 		if res.err != nil {
 			if commitErr == nil {
 				commitErr = res.err
