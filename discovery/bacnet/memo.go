@@ -13,7 +13,8 @@ const memoSize = 4
 
 // flowMemo is a BACnet/IP flow's memory of the headers of its last few
 // distinct datagrams (both directions), kept in discovery.Flow.State:
-// bounded per flow (776 bytes), never by packets. The entries are inline so
+// bounded per flow (784 bytes, and 256 more for the tail rings of a flow
+// whose acks alternate), never by packets. The entries are inline so
 // that a lookup follows one pointer from the flow.
 type flowMemo struct {
 	e    [memoSize]memoEntry // first: 192-byte entries on cache-line boundaries
