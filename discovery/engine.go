@@ -94,7 +94,8 @@ type EngineStats struct {
 //     loopback, zero or group MACs); ARP senders' MAC/IP bindings (not
 //     0.0.0.0 probes). Unusable halves (group MACs; unspecified, multicast
 //     and broadcast IPs) are dropped from the pair. The first sighting is
-//     emitted at once; Flush emits a last-seen refresh for hosts seen again.
+//     emitted at once (Packets 1); Flush emits a refresh for hosts seen again
+//     (last seen, Packets = frames since the previous emission).
 //   - KindAttribute "net.vlan" = "<id>" once per host and innermost 802.1Q id.
 //   - KindFlow deltas (Packets, Bytes on the wire) per TCP/UDP flow on Flush,
 //     eviction and Close, with Asset = client, Peer = server, Port = server
@@ -189,7 +190,8 @@ type vlanKey struct {
 type hostEntry struct {
 	key      hostKey
 	last     time.Time
-	lastNS   int64 // last as Unix ns: compared per packet, cheaper than time.Time
+	lastNS   int64  // last as Unix ns: compared per packet, cheaper than time.Time
+	pkts     uint64 // frames seen with this binding since the last emission
 	ev       Evidence
 	lastVLAN uint16
 	dirty    bool
@@ -334,7 +336,7 @@ func (e *Engine) host(mac MAC, ip netip.Addr) int32 {
 		i = int32(len(e.hostEnt))
 		e.hosts[k] = i
 		e.hostEnt = append(e.hostEnt, hostEntry{key: k, last: p.Time, lastNS: e.pktNS, ev: p.Evidence})
-		e.emit(Observation{Kind: KindHost, Time: p.Time, Evidence: p.Evidence, Asset: Endpoint{MAC: mac, IP: ip}})
+		e.emit(Observation{Kind: KindHost, Time: p.Time, Evidence: p.Evidence, Asset: Endpoint{MAC: mac, IP: ip}, Packets: 1})
 		if p.VLAN != 0 {
 			e.hostVLAN(i)
 		}
@@ -348,13 +350,14 @@ func (e *Engine) host(mac MAC, ip netip.Addr) int32 {
 func (e *Engine) seen(i int32) {
 	p := &e.pkt
 	h := &e.hostEnt[i]
+	h.pkts++
+	if !h.dirty {
+		h.dirty = true
+		e.hostDirty = append(e.hostDirty, i)
+	}
 	if e.pktNS > h.lastNS {
 		h.last, h.lastNS = p.Time, e.pktNS
 		h.ev = p.Evidence
-		if !h.dirty {
-			h.dirty = true
-			e.hostDirty = append(e.hostDirty, i)
-		}
 	}
 	if p.VLAN != 0 && h.lastVLAN != p.VLAN {
 		e.hostVLAN(i)
@@ -409,7 +412,11 @@ func (e *Engine) flushHosts() {
 			continue
 		}
 		h.dirty = false
-		e.emit(Observation{Kind: KindHost, Time: h.last, Evidence: h.ev, Asset: Endpoint{MAC: h.key.mac, IP: h.key.ip}})
+		// Packets, not the number of flushes, so the row does not depend
+		// on where the ingest flushed.
+		n := h.pkts
+		h.pkts = 0
+		e.emit(Observation{Kind: KindHost, Time: h.last, Evidence: h.ev, Asset: Endpoint{MAC: h.key.mac, IP: h.key.ip}, Packets: n})
 	}
 	e.hostDirty = e.hostDirty[:0]
 }
@@ -417,11 +424,15 @@ func (e *Engine) flushHosts() {
 // Flush emits the KindFlow deltas of every flow that saw traffic since the
 // last flush and the last-seen refresh of every host seen again. Callers
 // flush before committing a batch.
-func (e *Engine) Flush() {
+func (e *Engine) Flush() { e.flush(false) }
+
+// flush emits the deltas of the dirty flows; final (Close) also those of
+// flows whose protocol is still undecided.
+func (e *Engine) flush(final bool) {
 	for _, f := range e.dirty {
 		f.inDirty = false
 		if f.dirty {
-			e.emitFlow(f)
+			e.emitFlow(f, final)
 		}
 	}
 	clear(e.dirty)
@@ -435,8 +446,16 @@ func (e *Engine) Flush() {
 func (e *Engine) Close() {
 	for f := e.head; f != nil; f = f.next {
 		e.finish(f)
+		if f.pkts > 0 && !f.dirty {
+			// a delta kept back while its protocol was undecided
+			f.dirty = true
+			if !f.inDirty {
+				f.inDirty = true
+				e.dirty = append(e.dirty, f)
+			}
+		}
 	}
-	e.Flush()
+	e.flush(true)
 	for f := e.head; f != nil; {
 		next := f.next
 		e.release(f)

@@ -259,7 +259,7 @@ func TestRoles(t *testing.T) {
 			set, _ := testSet(t)
 			r := newRunner(t, set, discovery.EngineOptions{})
 			r.eth(c.frames...)
-			r.e.Flush()
+			r.e.Close() // a flow whose protocol is undecided is emitted when it ends
 			flows := r.kind(discovery.KindFlow)
 			if len(flows) != 1 {
 				t.Fatalf("%d flow observations, want 1: %+v", len(flows), flows)
@@ -295,26 +295,79 @@ func TestBroadcastServers(t *testing.T) {
 	}
 }
 
+// TestFlowDeltas: a flow's delta is emitted on Flush once its protocol is
+// known; before that (a handshake, no payload yet) it is kept and joins the
+// next one, so where a flush falls does not split the flow into an
+// "unknown" communication and the real one.
 func TestFlowDeltas(t *testing.T) {
 	set, _ := testSet(t)
 	r := newRunner(t, set, discovery.EngineOptions{})
 	frames := handshake(cli, srv)
 	r.eth(frames...)
 	r.e.Flush()
-	r.eth(tcpEth(cli, srv, 1001, 5001, fACK, pdu("one")))
+	if fl := r.kind(discovery.KindFlow); len(fl) != 0 {
+		t.Fatalf("handshake flushed before the protocol is known: %+v", fl)
+	}
+	first := tcpEth(cli, srv, 1001, 5001, fACK, pdu("one"))
+	r.eth(first)
 	r.e.Flush()
 	r.e.Flush() // nothing new: no observation
+	r.eth(tcpEth(cli, srv, 1001+uint32(len(pdu("one"))), 5001, fACK, pdu("two")))
+	r.e.Flush()
 	flows := r.kind(discovery.KindFlow)
 	if len(flows) != 2 {
 		t.Fatalf("%d flow observations, want 2", len(flows))
 	}
-	wantBytes := uint64(len(frames[0]) + len(frames[1]) + len(frames[2]))
-	if flows[0].Packets != 3 || flows[0].Bytes != wantBytes || flows[1].Packets != 1 {
-		t.Errorf("deltas: %d/%d then %d packets; want 3/%d then 1", flows[0].Packets, flows[0].Bytes, flows[1].Packets, wantBytes)
+	wantBytes := uint64(len(frames[0]) + len(frames[1]) + len(frames[2]) + len(first))
+	if flows[0].Packets != 4 || flows[0].Bytes != wantBytes || flows[1].Packets != 1 {
+		t.Errorf("deltas: %d/%d then %d packets; want 4/%d then 1", flows[0].Packets, flows[0].Bytes, flows[1].Packets, wantBytes)
 	}
-	f := flows[1]
-	if f.Asset.MAC.String() != cli.mac || f.Peer.MAC.String() != srv.mac || f.Peer.IP.String() != srv.ip || f.Protocol != "fake" || f.Evidence.Frame != 4 {
-		t.Errorf("flow %+v", f)
+	for i, f := range flows {
+		if f.Asset.MAC.String() != cli.mac || f.Peer.MAC.String() != srv.mac || f.Peer.IP.String() != srv.ip || f.Protocol != "fake" {
+			t.Errorf("flow %d: %+v", i, f)
+		}
+	}
+	if flows[0].Evidence.Frame != 1 || flows[1].Evidence.Frame != 5 {
+		t.Errorf("evidence frames %d, %d; want 1 (the SYN) and 5", flows[0].Evidence.Frame, flows[1].Evidence.Frame)
+	}
+}
+
+// TestUndecidedFlowEmittedWhenItEnds: a flow whose protocol is never
+// decided is still counted, as "unknown", when it is evicted or the
+// capture ends, and only then.
+func TestUndecidedFlowEmittedWhenItEnds(t *testing.T) {
+	other := ep{"00:0e:8c:00:00:03", "10.0.0.30", 30000}
+	for _, end := range []string{"close", "idle eviction"} {
+		t.Run(end, func(t *testing.T) {
+			set, _ := testSet(t)
+			r := newRunner(t, set, discovery.EngineOptions{FlowIdle: time.Second})
+			r.eth(tcpEth(srv, other, 1, 0, fSYN, nil), tcpEth(other, srv, 9, 2, fSYN|fACK, nil))
+			r.e.Flush()
+			if fl := r.kind(discovery.KindFlow); len(fl) != 0 {
+				t.Fatalf("emitted while undecided: %+v", fl)
+			}
+			if end == "close" {
+				r.e.Close()
+			} else {
+				// another flow's packets, an hour later, drive the idle check
+				r.step = time.Hour
+				r.eth(tcpEth(cli, srv, 1, 0, fSYN, nil))
+				r.step = time.Millisecond
+				for i := 0; i < 5000; i++ {
+					r.eth(tcpEth(cli, srv, 2, 0, fACK, nil))
+				}
+				r.e.Flush()
+			}
+			var got []discovery.Observation
+			for _, f := range r.kind(discovery.KindFlow) {
+				if f.Peer.IP.String() == other.ip {
+					got = append(got, f)
+				}
+			}
+			if len(got) != 1 || got[0].Packets != 2 || got[0].Protocol != "unknown" || got[0].Evidence.Frame != 1 {
+				t.Errorf("flow observations %+v, want one of 2 packets, protocol unknown, evidence frame 1", got)
+			}
+		})
 	}
 }
 

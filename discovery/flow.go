@@ -337,8 +337,8 @@ func (e *Engine) attach(f *flow) {
 // restart turns f into a new connection whose client is the sender of the
 // current packet (a SYN on a known 5-tuple).
 func (e *Engine) restart(f *flow, _ Direction) {
-	if f.dirty && f.pkts > 0 {
-		e.emitFlow(f)
+	if f.pkts > 0 {
+		e.emitFlow(f, true) // the old connection ends here
 	}
 	k, hash, hnext := f.key, f.hash, f.hnext
 	prev, next := f.prev, f.next
@@ -431,8 +431,8 @@ func (e *Engine) evictIdle() {
 func (e *Engine) evict(f *flow) {
 	e.st.FlowsEvicted++
 	e.finish(f)
-	if f.dirty {
-		e.emitFlow(f)
+	if f.pkts > 0 {
+		e.emitFlow(f, true)
 	}
 	if f.prev != nil {
 		f.prev.next = f.next
@@ -501,10 +501,18 @@ func (e *Engine) closeFlow(f *flow) {
 	e.stopDissect(f)
 }
 
-func (e *Engine) emitFlow(f *flow) {
+// emitFlow emits f's delta. Until its protocol is known (a TCP handshake
+// before the first payload, a datagram flow still being tried, a dissector
+// still refining it: Flow.ProtocolPending) the delta waits unless final: flushed as it stood, its packets would be filed under
+// an "unknown" communication of their own, and where a flush falls (every
+// batch, every few seconds of wall time) would decide how many.
+func (e *Engine) emitFlow(f *flow, final bool) {
 	f.dirty = false
 	if f.pkts == 0 {
 		return
+	}
+	if !final && (f.mode == modeDetect && f.F.Protocol == "" || f.F.ProtocolPending) {
+		return // kept: the next packet makes it dirty again; evict and Close emit it
 	}
 	pk, by := f.pkts, f.bytes
 	f.pkts, f.bytes = 0, 0

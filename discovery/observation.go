@@ -196,7 +196,7 @@ type Observation struct {
 
 	Op Operation // operations
 
-	Packets uint64 // flows: packets in this delta
+	Packets uint64 // flows: packets in this delta; hosts: frames seen with the binding since its last observation
 	Bytes   uint64 // flows: bytes on the wire in this delta
 
 	// Since is, for a flow delta, the earliest packet time in the delta

@@ -67,6 +67,12 @@ type Flow struct {
 	// communication; the engine sets it to the dissector's Name() and a
 	// dissector may refine it.
 	Protocol string
+	// ProtocolPending is set by a dissector that will still refine
+	// Protocol (COTP on port 102 before its payload says S7comm,
+	// S7comm-plus or MMS). The engine holds the flow's traffic deltas
+	// until it is cleared or the flow ends, so that where a flush falls
+	// does not split the traffic between two names.
+	ProtocolPending bool
 	// State is the dissector's per-flow state, created lazily by it.
 	State any
 }

@@ -439,6 +439,7 @@ func (e *Engine) datagram(f *flow, data []byte) {
 // keeps being counted.
 func (e *Engine) stopDissect(f *flow) {
 	f.mode = modeNone
+	f.F.ProtocolPending = false // nobody is left to refine it
 	f.stream = nil
 	for i := range f.half {
 		h := &f.half[i]

@@ -99,7 +99,14 @@ func (*Dissector) Detect(data []byte, _ discovery.Direction) discovery.Verdict {
 }
 
 // NewStream returns the per-flow parser.
-func (*Dissector) NewStream(*discovery.Flow) discovery.Stream { return &stream{} }
+// NewStream starts a connection whose protocol (S7comm, S7comm-plus or
+// MMS) the first data TPDU decides: until then the flow's name is pending.
+func (*Dissector) NewStream(f *discovery.Flow) discovery.Stream {
+	if f != nil {
+		f.ProtocolPending = true
+	}
+	return &stream{}
+}
 
 const maxTSDU = 64 << 10
 
@@ -212,7 +219,7 @@ func (s *stream) Parse(pdu []byte, pkt *discovery.PacketInfo, emit discovery.Emi
 // protocol is known.
 func (s *stream) start(pkt *discovery.PacketInfo, emit discovery.Emit) {
 	name := s.proto.name()
-	pkt.Flow.Protocol = name
+	pkt.Flow.Protocol, pkt.Flow.ProtocolPending = name, false
 	o := pkt.Obs(discovery.KindService, pkt.Server())
 	o.Protocol, o.Transport, o.Port, o.Role = name, "tcp", pkt.Flow.ServerPort, "server"
 	emit(o)
