@@ -19,6 +19,16 @@ type flowKey struct {
 	proto  uint8
 }
 
+// eq is k == o word by word: == on flowKey (37 octets and padding)
+// compiles to a call of a generated field-by-field comparison.
+func (k *flowKey) eq(o *flowKey) bool {
+	return binary.LittleEndian.Uint64(k.a[:8]) == binary.LittleEndian.Uint64(o.a[:8]) &&
+		binary.LittleEndian.Uint64(k.a[8:]) == binary.LittleEndian.Uint64(o.a[8:]) &&
+		binary.LittleEndian.Uint64(k.b[:8]) == binary.LittleEndian.Uint64(o.b[:8]) &&
+		binary.LittleEndian.Uint64(k.b[8:]) == binary.LittleEndian.Uint64(o.b[8:]) &&
+		k.pa == o.pa && k.pb == o.pb && k.proto == o.proto
+}
+
 // Flow dissection modes.
 const (
 	modeNone    uint8 = iota // not dissected (unidentified, closed, disabled)
@@ -205,7 +215,7 @@ func (e *Engine) lookup(proto uint8, tcpFlags uint8) (*flow, Direction) {
 	}
 	hash := e.hashKey(&k)
 	f := e.flows[hash&e.flowMask]
-	for f != nil && f.key != k {
+	for f != nil && (f.hash != hash || !f.key.eq(&k)) {
 		f = f.hnext
 	}
 	if f == nil {
