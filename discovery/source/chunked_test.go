@@ -38,20 +38,7 @@ func readFrom(t *testing.T, name string, r io.Reader) ([]Frame, error) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer rd.Close()
-	var out []Frame
-	for {
-		f, err := rd.Next()
-		if err == io.EOF {
-			return out, nil
-		}
-		if err != nil {
-			return out, err
-		}
-		c := *f
-		c.Data = append([]byte(nil), f.Data...)
-		out = append(out, c)
-	}
+	return collect(rd)
 }
 
 func sameFrames(t *testing.T, what string, got, want []Frame) {

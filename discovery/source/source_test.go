@@ -54,6 +54,12 @@ func readAll(t testing.TB, path string) ([]Frame, error) {
 	if err != nil {
 		return nil, err
 	}
+	return collect(r)
+}
+
+// collect reads r to its end (and closes it): copies of every frame, and
+// the error that ended the read (nil at a clean end).
+func collect(r Reader) ([]Frame, error) {
 	defer r.Close()
 	var out []Frame
 	for {

@@ -3,9 +3,7 @@ package ingest
 import (
 	"context"
 	"database/sql"
-	"fmt"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -73,7 +71,7 @@ func sameWithFineFlushes(t *testing.T, path string) {
 	}
 }
 
-// dumpDB is every fact table's rows, each column quoted, in key order.
+// dumpDB is testutil.DumpTables of the database file at path.
 func dumpDB(t *testing.T, path string) map[string][]string {
 	t.Helper()
 	db, err := sql.Open("sqlite3", "file:"+path+"?mode=ro")
@@ -81,31 +79,5 @@ func dumpDB(t *testing.T, path string) map[string][]string {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	out := map[string][]string{}
-	for _, table := range []string{"hosts", "attributes", "services", "communications", "operations", "comm_attributes"} {
-		cols, err := db.Query(`SELECT name FROM pragma_table_info(?)`, table)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var q []string
-		for cols.Next() {
-			var c string
-			cols.Scan(&c)
-			q = append(q, fmt.Sprintf("quote(%s)", c))
-		}
-		cols.Close()
-		rows, err := db.Query(`SELECT ` + strings.Join(q, ` || '|' || `) + ` FROM ` + table + ` ORDER BY 1`)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for rows.Next() {
-			var s string
-			if err := rows.Scan(&s); err != nil {
-				t.Fatal(err)
-			}
-			out[table] = append(out[table], s)
-		}
-		rows.Close()
-	}
-	return out
+	return testutil.DumpTables(t, db)
 }

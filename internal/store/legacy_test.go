@@ -16,6 +16,7 @@ import (
 
 	"github.com/otzone/otzone/discovery"
 	"github.com/otzone/otzone/discovery/inventory"
+	"github.com/otzone/otzone/internal/testutil"
 )
 
 // legacyCommit is Commit as it was before the raw connection (otzone up
@@ -86,40 +87,6 @@ func legacyCommit(ctx context.Context, s *Store, r *inventory.Rows) error {
 		}
 	}
 	return tx.Commit()
-}
-
-// dumpTables is every fact table's rows, each column typed and hex
-// encoded (byte-exact: NUL, invalid UTF-8), sorted.
-func dumpTables(t *testing.T, db *sql.DB) map[string][]string {
-	t.Helper()
-	out := map[string][]string{}
-	for _, table := range []string{"hosts", "attributes", "services", "communications", "operations", "comm_attributes"} {
-		rows, err := db.Query(`SELECT name FROM pragma_table_info(?)`, table)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var cols []string
-		for rows.Next() {
-			var c string
-			rows.Scan(&c)
-			cols = append(cols, fmt.Sprintf(`typeof(%[1]s) || ':' || CASE typeof(%[1]s) WHEN 'real' THEN printf('%%!.20e', %[1]s) ELSE hex(%[1]s) END`, c))
-		}
-		rows.Close()
-		rows, err = db.Query(`SELECT ` + strings.Join(cols, ` || '|' || `) + ` FROM ` + table)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for rows.Next() {
-			var s string
-			if err := rows.Scan(&s); err != nil {
-				t.Fatal(err)
-			}
-			out[table] = append(out[table], s)
-		}
-		rows.Close()
-		slices.Sort(out[table])
-	}
-	return out
 }
 
 // hostile are strings a capture can put in any text column.
@@ -200,7 +167,7 @@ func TestCommitMatchesLegacy(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			got, old := dumpTables(t, s1.db), dumpTables(t, s2.db)
+			got, old := testutil.DumpTables(t, s1.db), testutil.DumpTables(t, s2.db)
 			for table := range old {
 				if len(got[table]) == 0 {
 					t.Fatalf("%s: no rows", table)
