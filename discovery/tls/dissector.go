@@ -75,7 +75,7 @@ type dirState struct {
 type stream struct {
 	dirs                                   [2]dirState
 	client, server, sni, comm, cert, ccert bool
-	tls13, ja3                             bool
+	tls13, ja3, ja3s                       bool
 	hello                                  Hello
 }
 
@@ -202,6 +202,11 @@ func (s *stream) message(typ HandshakeType, body []byte, pkt *discovery.PacketIn
 			return err
 		}
 		role(&s.server, server, "server")
+		if h.JA3SHash != "" && !s.ja3s {
+			s.ja3s = true
+			// The server software's answer to this client (JA3S), on the server.
+			attr(server, "tls.ja3s", h.JA3SHash, 0.9)
+		}
 		v := h.Negotiated()
 		if !s.comm {
 			s.comm = true

@@ -23,13 +23,15 @@
 //	                on the client: tls.client_cert_subject (mutual TLS ≤ 1.2),
 //	                tls.ja3 (the MD5 JA3 fingerprint of its ClientHello, GREASE
 //	                values left out as RFC 8701 intends: it names client software,
-//	                not a host; 0.9)
+//	                not a host; 0.9); on the server: tls.ja3s (the MD5 JA3S
+//	                fingerprint of its ServerHello: version, chosen cipher suite,
+//	                extension types; 0.9)
 //	comm_attribute  encrypted=true, tls.version, tls.cipher_suite ("0xc02f", the
 //	                IANA code point) once the ServerHello is seen; tls.alpn, the
 //	                application protocols the client offered ("h2,http/1.1")
 //
-// Known gaps: SSLv2-format hellos are not recognised; JA3S/JA4
-// fingerprints, the ALPN the server chose and certificate chains beyond
+// Known gaps: SSLv2-format hellos are not recognised; JA4 fingerprints,
+// the ALPN the server chose and certificate chains beyond
 // the leaf are not reported;
 // QUIC/DTLS are not read; cipher suites are code points, not names.
 package tls

@@ -188,3 +188,24 @@ func writeTCP(t *testing.T, path string, payload []byte) {
 	seg(true, 1001, 5001, false, true, nil)
 	seg(true, 1001, 5001, false, true, payload)
 }
+
+// TestJA3SVsTshark: the openssl fixture's two ServerHellos (frames 6, TLS
+// 1.2, and 20, TLS 1.3) get the JA3S fingerprints tshark computes
+// (tls.handshake.ja3s), on the server.
+func TestJA3SVsTshark(t *testing.T) {
+	path := testutil.Fixture("tls", "tls.pcap")
+	tshark, err := exec.LookPath("tshark")
+	if err != nil {
+		t.Skip("tshark not installed: it is the ground truth for JA3S")
+	}
+	out, err := exec.Command(tshark, "-n", "-r", path, "-Y", "tls.handshake.type == 2", "-T", "fields",
+		"-e", "tls.handshake.ja3s").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := strings.Fields(string(out))
+	h := ittest.Run(t, testutil.ReadFrames(t, path), "tls.pcap", New())
+	if got := h.Attr("127.0.0.2", "tls.ja3s"); !slices.Equal(got, want) || len(want) != 2 {
+		t.Errorf("tls.ja3s %q, tshark %q", got, want)
+	}
+}

@@ -115,6 +115,12 @@ type Hello struct {
 	// JA3Hash its MD5. A client's software, not its identity.
 	JA3     string
 	JA3Hash string
+	// JA3S is the ServerHello's JA3S string (Salesforce, 2018): version,
+	// chosen cipher suite and extension types in the order sent (GREASE
+	// left out, as in JA3); JA3SHash its MD5. With JA3 it tells server
+	// software apart, not hosts.
+	JA3S     string
+	JA3SHash string
 	// ALPN lists the ClientHello's application protocols (RFC 7301), at
 	// most four.
 	ALPN [][]byte
@@ -209,25 +215,25 @@ func ParseHello(typ HandshakeType, body []byte, h *Hello) error {
 	}
 	var exts, groups, points []byte
 	defer func() {
-		if typ != ClientHello || r.bad {
+		if r.bad {
 			return
 		}
 		j := strconv.AppendInt(nil, int64(h.Version), 10)
-		j = ja3List(append(j, ','), ciphers, 2)
-		j = append(j, ',')
-		for first, e := true, exts; len(e) >= 2; e = e[2:] {
-			if v := int(binary.BigEndian.Uint16(e)); !grease(v) {
-				if !first {
-					j = append(j, '-')
-				}
-				first = false
-				j = strconv.AppendInt(j, int64(v), 10)
-			}
+		if typ == ClientHello {
+			j = ja3List(append(j, ','), ciphers, 2)
+		} else {
+			j = strconv.AppendInt(append(j, ','), int64(h.CipherSuite), 10)
+		}
+		j = ja3List(append(j, ','), exts, 2)
+		sum := md5.Sum(j)
+		if typ != ClientHello {
+			h.JA3S, h.JA3SHash = string(j), hex.EncodeToString(sum[:])
+			return
 		}
 		j = ja3List(append(j, ','), groups, 2)
 		j = ja3List(append(j, ','), points, 1)
 		h.JA3 = string(j)
-		sum := md5.Sum(j)
+		sum = md5.Sum(j)
 		h.JA3Hash = hex.EncodeToString(sum[:])
 	}()
 	if len(r.b) == 0 {
