@@ -426,6 +426,24 @@ func (e *Engine) flushHosts() {
 // flush before committing a batch.
 func (e *Engine) Flush() { e.flush(false) }
 
+// FlushAll is Flush that also emits the deltas held back while a flow's
+// protocol is undecided (filed as "unknown" or under the name so far): for
+// a caller that must have every packet accounted for now, as ingest does
+// before an interrupted run's last commit and when it drops what the
+// frames before a resume point produced.
+func (e *Engine) FlushAll() {
+	for f := e.head; f != nil; f = f.next {
+		if f.pkts > 0 && !f.dirty {
+			f.dirty = true
+			if !f.inDirty {
+				f.inDirty = true
+				e.dirty = append(e.dirty, f)
+			}
+		}
+	}
+	e.flush(true)
+}
+
 // flush emits the deltas of the dirty flows; final (Close) also those of
 // flows whose protocol is still undecided.
 func (e *Engine) flush(final bool) {
@@ -446,16 +464,8 @@ func (e *Engine) flush(final bool) {
 func (e *Engine) Close() {
 	for f := e.head; f != nil; f = f.next {
 		e.finish(f)
-		if f.pkts > 0 && !f.dirty {
-			// a delta kept back while its protocol was undecided
-			f.dirty = true
-			if !f.inDirty {
-				f.inDirty = true
-				e.dirty = append(e.dirty, f)
-			}
-		}
 	}
-	e.flush(true)
+	e.FlushAll()
 	for f := e.head; f != nil; {
 		next := f.next
 		e.release(f)

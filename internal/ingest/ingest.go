@@ -36,6 +36,7 @@ const (
 type Engine interface {
 	Packet(data []byte, ci gopacket.CaptureInfo, lt layers.LinkType, ev discovery.Evidence)
 	Flush()
+	FlushAll()
 	Close()
 	Stats() discovery.EngineStats
 }
@@ -66,7 +67,7 @@ type Progress struct {
 	Files       int
 	Read, Total int64 // bytes of the current file (compressed bytes for .gz)
 	Packets     uint64
-	Hashing     bool // computing the file's sha256 before reading it
+	Hashing     bool // no longer set: the sha256 is computed while the file is read
 }
 
 // FileResult is the outcome for one path.
@@ -258,6 +259,9 @@ func (r *runner) emit(o discovery.Observation) {
 	}
 }
 
+// hashFile is HashFile; tests slow it down to make the reading overtake it.
+var hashFile = HashFile
+
 // HashFile returns the hex sha256 of a file's bytes.
 func HashFile(ctx context.Context, path string, progress func(read, total int64)) (string, error) {
 	f, err := os.Open(path)
@@ -318,16 +322,29 @@ func (r *runner) file(idx, total int, path string) (res FileResult, fatal error)
 		}
 	}
 	lastReport := time.Now()
-	prog.Hashing = true
-	sum, err := HashFile(r.ctx, path, func(read, size int64) {
-		if time.Since(lastReport) > 100*time.Millisecond {
-			prog.Read, prog.Total = read, size
-			report()
-			lastReport = time.Now()
-		}
-	})
-	prog.Hashing = false
+	// The file's SHA-256 decides whether it was ingested already (skip) or
+	// in part (resume), and it is needed before the first commit. It is
+	// computed on another goroutine while the frames are read: nothing
+	// the frames produce is committed before the answer, and the answer
+	// drops or redoes what was read ahead (decide, below).
+	type hashResult struct {
+		sum string
+		err error
+	}
+	hashc := make(chan hashResult, 1)
+	hctx, hcancel := context.WithCancel(r.ctx)
+	defer hcancel()
+	go func() {
+		sum, err := hashFile(hctx, path, nil)
+		hashc <- hashResult{sum, err}
+	}()
+	rd, err := source.Open(path)
 	if err != nil {
+		// Report what the hash says first (an unreadable file, a
+		// directory), as when the hash came before the reader.
+		if h := <-hashc; h.err != nil {
+			err = h.err
+		}
 		if r.ctx.Err() != nil {
 			res.Interrupted = true
 			return res, nil
@@ -335,40 +352,13 @@ func (r *runner) file(idx, total int, path string) (res FileResult, fatal error)
 		res.Err = err
 		return res, nil
 	}
-	res.SHA256 = sum
-	rec, found, err := r.st.SourceBySHA256(r.ctx, sum)
-	if err != nil {
-		return res, err
-	}
-	if found && rec.Complete {
-		res.Skipped = true
-		return res, nil
-	}
-	rd, err := source.Open(path)
-	if err != nil {
-		res.Err = err
-		return res, nil
-	}
-	defer rd.Close()
+	defer func() { rd.Close() }()
 
-	src := inventory.Source{Kind: "pcap", Name: filepath.Base(path), SHA256: sum, Site: r.opt.Site}
+	src := inventory.Source{Kind: "pcap", Name: filepath.Base(path), Site: r.opt.Site}
 	var id store.SourceID
-	if found {
-		id = rec.ID
-		res.Resumed, res.ResumedAt = true, rec.Source.Packets
-		src.FirstSeen, src.LastSeen = rec.Source.FirstSeen, rec.Source.LastSeen
-		src.Bytes, src.Malformed = rec.Source.Bytes, rec.Source.Malformed
-		r.discard = res.ResumedAt > 0
-	} else {
-		abs, _ := filepath.Abs(path)
-		id, err = r.st.BeginSource(r.ctx, src, abs, started)
-		if err != nil {
-			return res, err
-		}
-	}
 	base := r.eng.Stats()
 	obs0, drop0 := r.builder.Observations(), r.builder.Dropped()
-	malformed0 := src.Malformed
+	malformed0 := uint64(0)
 	lastCommit := time.Now()
 	// A batch is committed in its own goroutine while the next one is read
 	// (SQLite's work overlaps decoding on a second core); at most one is in
@@ -418,62 +408,181 @@ func (r *runner) file(idx, total int, path string) (res FileResult, fatal error)
 		return nil
 	}
 
+	// decide takes the hash's answer. Until then the frames read ahead
+	// were processed as a new source's (nothing committed). Skipped, or an
+	// error: stop, dropping that work. A source recorded in part: the
+	// frames up to its resume point only rebuild flow state, so what they
+	// produced is dropped; if the reading has already passed that point,
+	// the file is read again from its start. A new source: recorded now.
+	decided, restarted := false, false
+	decide := func(h hashResult) (stop bool, fatal error) {
+		decided = true
+		drop := func() {
+			r.eng.Close()
+			r.builder.Recycle(r.builder.Drain())
+			res.Packets = 0 // read ahead, not ingested
+		}
+		if h.err != nil {
+			drop()
+			if r.ctx.Err() != nil {
+				res.Interrupted = true
+			} else {
+				res.Err = h.err
+			}
+			return true, nil
+		}
+		res.SHA256, src.SHA256 = h.sum, h.sum
+		rec, found, err := r.st.SourceBySHA256(r.ctx, h.sum)
+		if err != nil {
+			drop()
+			return true, err
+		}
+		if found && rec.Complete {
+			drop()
+			res.Skipped = true
+			return true, nil
+		}
+		if !found {
+			abs, _ := filepath.Abs(path)
+			id, err = r.st.BeginSource(r.ctx, src, abs, started)
+			if err != nil {
+				drop()
+				return true, err
+			}
+			return false, nil
+		}
+		id = rec.ID
+		res.Resumed, res.ResumedAt = true, rec.Source.Packets
+		src.FirstSeen, src.LastSeen = rec.Source.FirstSeen, rec.Source.LastSeen
+		src.Bytes, src.Malformed = rec.Source.Bytes, rec.Source.Malformed
+		malformed0 = src.Malformed
+		if res.Packets > res.ResumedAt {
+			// Read past the resume point: start the file again.
+			drop()
+			rd.Close()
+			if rd, err = source.Open(path); err != nil {
+				res.Err = err
+				return true, nil
+			}
+			res.Packets = 0
+			base = r.eng.Stats()
+			restarted = true
+		} else {
+			r.eng.FlushAll()
+			r.builder.Recycle(r.builder.Drain())
+		}
+		r.discard = res.ResumedAt > res.Packets
+		return false, nil
+	}
+	// await blocks for the hash's answer when it is not in yet.
+	await := func(block bool) (stop bool, fatal error) {
+		if decided {
+			return false, nil
+		}
+		if block {
+			return decide(<-hashc)
+		}
+		select {
+		case h := <-hashc:
+			return decide(h)
+		default:
+			return false, nil
+		}
+	}
+
 	var readErr error
 	done := r.ctx.Done()
+	// A second pass when the hash's answer, in after the reading had passed
+	// the resume point, restarted the file.
 	for {
-		select {
-		case <-done:
-			res.Interrupted = true
-		default:
-		}
-		if res.Interrupted {
-			break
-		}
-		f, err := rd.Next()
-		if err != nil {
-			if err != io.EOF {
-				readErr = err
+		for {
+			select {
+			case <-done:
+				res.Interrupted = true
+			default:
 			}
-			break
-		}
-		res.Packets++
-		if r.discard && res.Packets > res.ResumedAt {
-			// Frames up to the resume point only rebuilt flow state: drop
-			// the deltas they produced, they are committed already.
-			r.eng.Flush()
-			r.builder.Recycle(r.builder.Drain())
-			r.discard = false
-		}
-		ts := f.CI.Timestamp
-		if !r.discard {
-			wire := f.CI.Length
-			if wire < len(f.Data) {
-				wire = len(f.Data)
+			if res.Interrupted {
+				break
 			}
-			src.Bytes += uint64(wire)
-			if src.FirstSeen.IsZero() || ts.Before(src.FirstSeen) {
-				src.FirstSeen = ts
-			}
-			if ts.After(src.LastSeen) {
-				src.LastSeen = ts
-			}
-		}
-		r.eng.Packet(f.Data, f.CI, f.LinkType, discovery.Evidence{Kind: "pcap", Name: src.Name, Frame: f.Number})
-		if res.Packets&1023 == 0 {
-			now := time.Now()
-			if now.Sub(lastReport) > 100*time.Millisecond {
-				prog.Read, prog.Total = rd.Progress()
-				prog.Packets = res.Packets
-				report()
-				lastReport = now
-			}
-			if !r.discard && (r.builder.Pending() >= r.opt.BatchRows || now.Sub(lastCommit) >= r.opt.BatchInterval) {
-				if err := commit(false); err != nil {
-					return res, err
+			f, err := rd.Next()
+			if err != nil {
+				if err != io.EOF {
+					readErr = err
 				}
-				lastCommit = now
+				break
+			}
+			res.Packets++
+			if r.discard && res.Packets > res.ResumedAt {
+				// Frames up to the resume point only rebuilt flow state: drop
+				// the deltas they produced, they are committed already.
+				r.eng.FlushAll()
+				r.builder.Recycle(r.builder.Drain())
+				r.discard = false
+			}
+			ts := f.CI.Timestamp
+			if !r.discard {
+				wire := f.CI.Length
+				if wire < len(f.Data) {
+					wire = len(f.Data)
+				}
+				src.Bytes += uint64(wire)
+				if src.FirstSeen.IsZero() || ts.Before(src.FirstSeen) {
+					src.FirstSeen = ts
+				}
+				if ts.After(src.LastSeen) {
+					src.LastSeen = ts
+				}
+			}
+			r.eng.Packet(f.Data, f.CI, f.LinkType, discovery.Evidence{Kind: "pcap", Name: src.Name, Frame: f.Number})
+			if res.Packets&1023 == 0 {
+				now := time.Now()
+				if now.Sub(lastReport) > 100*time.Millisecond {
+					prog.Read, prog.Total = rd.Progress()
+					prog.Packets = res.Packets
+					report()
+					lastReport = now
+				}
+				due := r.builder.Pending() >= r.opt.BatchRows || now.Sub(lastCommit) >= r.opt.BatchInterval
+				if stop, err := await(due); err != nil {
+					return res, err
+				} else if stop {
+					return res, nil
+				}
+				restarted = false // a restart here goes on reading the reopened file
+				if !r.discard && due {
+					if err := commit(false); err != nil {
+						return res, err
+					}
+					lastCommit = now
+				}
 			}
 		}
+		if !decided && res.Interrupted {
+			// Nothing is committed before the hash's answer: stop here; the
+			// next run starts the file afresh.
+			hcancel()
+			<-hashc
+			r.eng.Close()
+			r.builder.Recycle(r.builder.Drain())
+			res.Packets = 0 // read ahead, not ingested
+			return res, nil
+		}
+		if stop, err := await(true); err != nil {
+			return res, err
+		} else if stop {
+			return res, nil
+		}
+		if restarted {
+			restarted, readErr = false, nil
+			continue
+		}
+		break
+	}
+	if r.discard {
+		// The read ended at or before the resume point (the hash came last,
+		// or the file is shorter now): nothing new to commit from it.
+		r.eng.FlushAll()
+		r.builder.Recycle(r.builder.Drain())
 	}
 	r.discard = false
 	if readErr != nil {
@@ -482,8 +591,11 @@ func (r *runner) file(idx, total int, path string) (res FileResult, fatal error)
 	}
 	res.Bytes, res.Malformed = src.Bytes, src.Malformed
 	if res.Interrupted {
-		// Keep the flow state's partial deltas: flush, commit, stop. The
-		// source stays incomplete so the next run resumes after this frame.
+		// Keep the flow state's partial deltas: flush (every packet, also
+		// of flows whose protocol is still undecided: the resumed run drops
+		// what these frames produce), commit, stop. The source stays
+		// incomplete so the next run resumes after this frame.
+		r.eng.FlushAll()
 		err := commit(false)
 		if werr := wait(); err == nil {
 			err = werr

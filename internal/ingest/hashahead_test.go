@@ -1,0 +1,179 @@
+package ingest
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+
+	"github.com/otzone/otzone/discovery"
+	"github.com/otzone/otzone/discovery/inventory"
+	"github.com/otzone/otzone/internal/store"
+)
+
+// The file's hash is computed while its frames are read; these tests hold
+// the hash back until the reading has reached a given frame, so that the
+// answer comes late, and check that the result is what it would have been
+// with the hash first.
+
+// atEngine calls fire once, after its n-th packet.
+type atEngine struct {
+	Engine
+	seen, n int
+	fire    func()
+}
+
+func (a *atEngine) Packet(data []byte, ci gopacket.CaptureInfo, lt layers.LinkType, ev discovery.Evidence) {
+	a.Engine.Packet(data, ci, lt, ev)
+	if a.seen++; a.seen == a.n && a.fire != nil {
+		a.fire()
+	}
+}
+
+// lateHash makes hashFile wait for release (or the context) and restores it
+// when the test ends.
+func lateHash(t *testing.T) (release chan struct{}) {
+	release = make(chan struct{})
+	t.Cleanup(func() { hashFile = HashFile })
+	hashFile = func(ctx context.Context, path string, progress func(read, total int64)) (string, error) {
+		select {
+		case <-release:
+		case <-ctx.Done():
+			return "", ctx.Err()
+		}
+		return HashFile(ctx, path, progress)
+	}
+	return release
+}
+
+func releasingAt(n int, release chan struct{}) func(discovery.Emit) (Engine, error) {
+	return func(emit discovery.Emit) (Engine, error) {
+		set, err := discovery.NewSet()
+		if err != nil {
+			return nil, err
+		}
+		return &atEngine{Engine: discovery.NewEngine(set, emit, discovery.EngineOptions{}), n: n, fire: func() { close(release) }}, nil
+	}
+}
+
+// interrupted ingests path into a fresh store and cancels it after 1700 of
+// its 3000 frames (with the hash known: a commit every 1024 frames).
+func interrupted(t *testing.T, path string) *store.Store {
+	t.Helper()
+	st := openStore(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	opt := Options{BatchRows: 1, NewEngine: func(emit discovery.Emit) (Engine, error) {
+		set, err := discovery.NewSet()
+		if err != nil {
+			return nil, err
+		}
+		return &cancelEngine{Engine: discovery.NewEngine(set, emit, discovery.EngineOptions{}), n: 1700, cancel: cancel}, nil
+	}}
+	if sum, _ := Files(ctx, st, []string{path}, opt); !sum.Interrupted {
+		t.Fatalf("not interrupted: %+v", sum)
+	}
+	recs, _ := st.Sources(context.Background())
+	if len(recs) != 1 || recs[0].Complete || recs[0].Source.Packets != 1700 {
+		t.Fatalf("after interrupt: %+v", recs)
+	}
+	return st
+}
+
+func TestLateHashResumeRereads(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "long.pcap")
+	synth(t, path, 3000)
+	ref, err := Inventory(context.Background(), []string{path}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	refPk, refBy := commPackets(ref)
+	for _, c := range []struct {
+		name    string
+		release int // the reading frame after which the hash may start
+	}{
+		{"hash in at the end of the file", 3000},
+		{"hash in after the resume point", 1800},
+		{"hash in before the resume point", 100},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ts := interrupted(t, path)
+			release := lateHash(t)
+			sum, err := Files(context.Background(), ts, []string{path}, Options{NewEngine: releasingAt(c.release, release)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r := sum.Files[0]; !r.Resumed || r.ResumedAt != 1700 || r.Packets != 3000 || r.Err != nil {
+				t.Fatalf("resume: %+v", r)
+			}
+			got, _ := ts.Inventory(context.Background(), inventory.BuildOptions{})
+			pk, by := commPackets(got)
+			if pk != refPk || by != refBy || len(got.Assets) != len(ref.Assets) {
+				t.Errorf("resumed: %d packets %d bytes %d assets; uninterrupted: %d %d %d", pk, by, len(got.Assets), refPk, refBy, len(ref.Assets))
+			}
+			recs, _ := ts.Sources(context.Background())
+			if len(recs) != 1 || !recs[0].Complete || recs[0].Source.Packets != 3000 || recs[0].Source.Bytes != 300000 {
+				t.Errorf("after resume: %+v", recs)
+			}
+		})
+	}
+}
+
+// A file ingested before is skipped even when its hash comes in after the
+// whole file was read, and nothing read ahead reaches the database.
+func TestLateHashSkip(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "long.pcap")
+	synth(t, path, 3000)
+	st := openStore(t)
+	if _, err := Files(context.Background(), st, []string{path}, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := st.Inventory(context.Background(), inventory.BuildOptions{})
+	release := lateHash(t)
+	sum, err := Files(context.Background(), st, []string{path}, Options{NewEngine: releasingAt(3000, release)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := sum.Files[0]; !r.Skipped || r.Packets != 0 || sum.Packets != 0 {
+		t.Fatalf("second ingest: %+v, summary packets %d", r, sum.Packets)
+	}
+	after, _ := st.Inventory(context.Background(), inventory.BuildOptions{})
+	p0, b0 := commPackets(before)
+	p1, b1 := commPackets(after)
+	if p0 != p1 || b0 != b1 || len(before.Assets) != len(after.Assets) || len(after.Sources) != 1 {
+		t.Errorf("skipped file changed the database: %d/%d packets, %d/%d bytes, %d sources", p0, p1, b0, b1, len(after.Sources))
+	}
+}
+
+// Interrupted before the hash is known: nothing is committed, and the next
+// run ingests the file whole.
+func TestLateHashInterruptedBeforeAnswer(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "long.pcap")
+	synth(t, path, 3000)
+	st := openStore(t)
+	lateHash(t) // never released: only the cancel ends it
+	ctx, cancel := context.WithCancel(context.Background())
+	opt := Options{BatchRows: 1 << 30, NewEngine: func(emit discovery.Emit) (Engine, error) {
+		set, err := discovery.NewSet()
+		if err != nil {
+			return nil, err
+		}
+		return &cancelEngine{Engine: discovery.NewEngine(set, emit, discovery.EngineOptions{}), n: 1700, cancel: cancel}, nil
+	}}
+	sum, _ := Files(ctx, st, []string{path}, opt)
+	if !sum.Interrupted || sum.Packets != 0 {
+		t.Fatalf("interrupted run: %+v", sum)
+	}
+	if recs, _ := st.Sources(context.Background()); len(recs) != 0 {
+		t.Fatalf("sources after an interrupt before the hash: %+v", recs)
+	}
+	hashFile = HashFile
+	if _, err := Files(context.Background(), st, []string{path}, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	inv, _ := st.Inventory(context.Background(), inventory.BuildOptions{})
+	if pk, by := commPackets(inv); pk != 3000 || by != 300000 {
+		t.Errorf("after the next run: %d packets %d bytes, want 3000 and 300000", pk, by)
+	}
+}
