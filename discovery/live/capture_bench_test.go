@@ -38,6 +38,7 @@ type nullEngine struct{ n uint64 }
 
 func (e *nullEngine) Packet([]byte, gopacket.CaptureInfo, layers.LinkType, discovery.Evidence) { e.n++ }
 func (e *nullEngine) Flush()                                                                   {}
+func (e *nullEngine) FlushAll()                                                                {}
 func (e *nullEngine) Close()                                                                   {}
 func (e *nullEngine) Stats() discovery.EngineStats                                             { return discovery.EngineStats{} }
 
