@@ -2,15 +2,18 @@ package ingest
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
+	"github.com/gopacket/gopacket/pcapgo"
 
 	"github.com/otzone/otzone/discovery"
 	"github.com/otzone/otzone/discovery/inventory"
 	"github.com/otzone/otzone/internal/store"
+	"github.com/otzone/otzone/internal/testutil"
 )
 
 // The file's hash is computed while its frames are read; these tests hold
@@ -175,5 +178,61 @@ func TestLateHashInterruptedBeforeAnswer(t *testing.T) {
 	inv, _ := st.Inventory(context.Background(), inventory.BuildOptions{})
 	if pk, by := commPackets(inv); pk != 3000 || by != 300000 {
 		t.Errorf("after the next run: %d packets %d bytes, want 3000 and 300000", pk, by)
+	}
+}
+
+// A resumed source's malformed count is the uninterrupted one: the frames
+// before the resume point are read again to rebuild flow state, but their
+// malformed frames were counted by the run that committed them. (They were
+// counted twice before.) Every hundredth frame of the synthetic capture
+// gets an IPv4 header length of 4 bytes: 17 such frames before frame 1700,
+// 13 after.
+func TestResumeMalformedCountedOnce(t *testing.T) {
+	dir := t.TempDir()
+	clean := filepath.Join(dir, "clean.pcap")
+	synth(t, clean, 3000)
+	path := filepath.Join(dir, "bad.pcap")
+	corrupt(t, clean, path, func(i int, b []byte) {
+		if i%100 == 50 {
+			b[14] = 0x41 // IPv4, IHL 1: shorter than the header itself
+		}
+	})
+	ref := openStore(t)
+	if _, err := Files(context.Background(), ref, []string{path}, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	want, _ := ref.Sources(context.Background())
+	if len(want) != 1 || want[0].Source.Malformed != 30 {
+		t.Fatalf("uninterrupted: %+v, want 30 malformed", want)
+	}
+	st := interrupted(t, path)
+	if _, err := Files(context.Background(), st, []string{path}, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := st.Sources(context.Background())
+	if len(got) != 1 || !got[0].Complete || got[0].Source.Malformed != 30 {
+		t.Errorf("resumed: %+v, want complete with 30 malformed", got)
+	}
+}
+
+// corrupt copies the pcap in to out, letting edit change frame i (0-based).
+func corrupt(t *testing.T, in, out string, edit func(i int, b []byte)) {
+	t.Helper()
+	frames := testutil.ReadFrames(t, in)
+	f, err := os.Create(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	w := pcapgo.NewWriter(f)
+	if err := w.WriteFileHeader(65535, layers.LinkTypeEthernet); err != nil {
+		t.Fatal(err)
+	}
+	for i, fr := range frames {
+		b := append([]byte(nil), fr.Data...)
+		edit(i, b)
+		if err := w.WritePacket(fr.CI, b); err != nil {
+			t.Fatal(err)
+		}
 	}
 }

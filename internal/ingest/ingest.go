@@ -358,7 +358,10 @@ func (r *runner) file(idx, total int, path string) (res FileResult, fatal error)
 	var id store.SourceID
 	base := r.eng.Stats()
 	obs0, drop0 := r.builder.Observations(), r.builder.Dropped()
-	malformed0 := uint64(0)
+	// The source's malformed count: what it had before this run plus what
+	// the engine counted since malBase, which moves past the frames a
+	// resume re-reads (they were counted by the run that committed them).
+	malformed0, malBase := uint64(0), base.Malformed
 	lastCommit := time.Now()
 	// A batch is committed in its own goroutine while the next one is read
 	// (SQLite's work overlaps decoding on a second core); at most one is in
@@ -386,7 +389,7 @@ func (r *runner) file(idx, total int, path string) (res FileResult, fatal error)
 		r.eng.Flush()
 		st := r.eng.Stats()
 		src.Packets = res.Packets
-		src.Malformed = malformed0 + (st.Malformed - base.Malformed)
+		src.Malformed = malformed0 + (st.Malformed - malBase)
 		p := &store.Progress{Source: src, Complete: complete}
 		if complete {
 			p.Finished = r.opt.Now()
@@ -466,6 +469,7 @@ func (r *runner) file(idx, total int, path string) (res FileResult, fatal error)
 			}
 			res.Packets = 0
 			base = r.eng.Stats()
+			malBase = base.Malformed
 			restarted = true
 		} else {
 			r.eng.FlushAll()
@@ -518,6 +522,7 @@ func (r *runner) file(idx, total int, path string) (res FileResult, fatal error)
 				r.eng.FlushAll()
 				r.builder.Recycle(r.builder.Drain())
 				r.discard = false
+				malBase = r.eng.Stats().Malformed
 			}
 			ts := f.CI.Timestamp
 			if !r.discard {
@@ -583,6 +588,7 @@ func (r *runner) file(idx, total int, path string) (res FileResult, fatal error)
 		// or the file is shorter now): nothing new to commit from it.
 		r.eng.FlushAll()
 		r.builder.Recycle(r.builder.Drain())
+		malBase = r.eng.Stats().Malformed
 	}
 	r.discard = false
 	if readErr != nil {
