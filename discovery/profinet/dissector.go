@@ -403,7 +403,7 @@ func (r *RPC) Datagram(data []byte, pkt *discovery.PacketInfo, emit discovery.Em
 // and an asset is made only from what is seen or said by the asset itself.
 func (r *RPC) readResponse(h RPCHeader, body []byte, pkt *discovery.PacketInfo, emit discovery.Emit) {
 	index, rec, err := ParseReadResponse(body, h.LittleEndian)
-	if err != nil || (index != IndexPDRealData && index != IndexIM0) {
+	if err != nil || (index != IndexPDRealData && index != IndexIM0 && index != IndexIM1 && index != IndexIM2 && index != IndexIM3) {
 		return
 	}
 	dev := pkt.Src
@@ -430,6 +430,18 @@ func (r *RPC) readResponse(h RPCHeader, body []byte, pkt *discovery.PacketInfo, 
 			attr(dev, "profinet.vendor_name", name, 0.7)
 		}
 		attr(dev, "profinet.vendor_id", strconv.Itoa(int(im.VendorID)), 0.95)
+		return
+	}
+	if index != IndexPDRealData {
+		// I&M1-3: the plant's own tags, written at commissioning.
+		im, err := ParseIMText(index, rec)
+		if err != nil {
+			return
+		}
+		attr(dev, "profinet.tag_function", im.TagFunction, 0.9)
+		attr(dev, "profinet.tag_location", im.TagLocation, 0.9)
+		attr(dev, "profinet.installation_date", im.Date, 0.9)
+		attr(dev, "profinet.descriptor", im.Descriptor, 0.9)
 		return
 	}
 	pd, err := ParsePDRealData(rec)

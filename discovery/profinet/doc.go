@@ -64,7 +64,12 @@
 //     order number, which the inventory prefers as the model),
 //     profinet.serial_number, profinet.hardware_revision,
 //     profinet.software_revision ("V4.2.1", the firmware) and its vendor id
-//     (confidence 0.95: the device's own record).
+//     (confidence 0.95: the device's own record). Read responses of the
+//     I&M1-3 records (0xAFF1-0xAFF3, blocks 0x0021-0x0023) give what the
+//     plant wrote into the device at commissioning: profinet.tag_function,
+//     profinet.tag_location, profinet.installation_date and
+//     profinet.descriptor (confidence 0.9; blank padding trimmed, control
+//     characters replaced).
 //     Other responses, faults and pings are recognised but not reported.
 //
 // Ground truth: ../shared/pcaps/profinet (oracle for DCP and layer-2
@@ -73,9 +78,9 @@
 //
 // Known gaps: DCP Set responses (success or error) are not matched to their
 // requests; the vendor name table is tiny (the PI manufacturer list could
-// not be sourced); of the PN-IO records only PDRealData and I&M0 are
-// decoded (I&M0 checked against tshark on the demo plant only: no shared
-// capture carries one; I&M1-4 are not), nor alarms' payloads; the expected topology in Write requests
+// not be sourced); of the PN-IO records only PDRealData and I&M0-3 are
+// decoded (I&M0-3 checked against tshark on the demo plant only: no shared
+// capture carries one; I&M4, a signature, is not), nor alarms' payloads; the expected topology in Write requests
 // (PDPortDataCheck) is not reported; the endpoint-mapper
 // lookup that may precede a Connect is not reported; PROFINET over IP-only
 // (RT_CLASS_UDP) is treated as acyclic RT by frame id only.

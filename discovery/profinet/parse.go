@@ -703,6 +703,62 @@ func parsePDPort(b []byte) (PDPort, bool) {
 // IndexIM0 is the I&M0 record (IEC 61158-6-10, Identification & Maintenance).
 const IndexIM0 = 0xAFF0
 
+// The I&M1-3 records: what the plant wrote into the device at commissioning.
+const (
+	IndexIM1 = 0xAFF1 // IM_Tag_Function, IM_Tag_Location
+	IndexIM2 = 0xAFF2 // IM_Date (installation)
+	IndexIM3 = 0xAFF3 // IM_Descriptor
+)
+
+// IMText is an I&M1, I&M2 or I&M3 block's text fields, blank padding
+// trimmed: I&M1 (block type 0x0021) fills TagFunction (32 octets) and
+// TagLocation (22), I&M2 (0x0022) Date (16, "YYYY-MM-DD HH:MM"), I&M3
+// (0x0023) Descriptor (54). The strings are wire bytes: callers sanitize.
+type IMText struct {
+	TagFunction, TagLocation string
+	Date                     string
+	Descriptor               string
+}
+
+// ParseIMText decodes the I&M1, I&M2 or I&M3 record of index: a
+// BlockHeader of the matching type, version 1.0, then 54 octets (I&M1,
+// I&M3) or 16 (I&M2).
+func ParseIMText(index uint16, rec []byte) (IMText, error) {
+	var m IMText
+	var typ uint16
+	var n int
+	switch index {
+	case IndexIM1:
+		typ, n = 0x0021, 54
+	case IndexIM2:
+		typ, n = 0x0022, 16
+	case IndexIM3:
+		typ, n = 0x0023, 54
+	default:
+		return m, fmt.Errorf("profinet: I&M record index 0x%04x: %w", index, ErrMalformed)
+	}
+	if len(rec) < 6+n {
+		return m, fmt.Errorf("profinet: I&M%d: %d bytes: %w", index-IndexIM0, len(rec), ErrShort)
+	}
+	if t := binary.BigEndian.Uint16(rec); t != typ {
+		return m, fmt.Errorf("profinet: I&M%d: block type 0x%04x: %w", index-IndexIM0, t, ErrMalformed)
+	}
+	if l := int(binary.BigEndian.Uint16(rec[2:])); l < 2+n || 4+l > len(rec) {
+		return m, fmt.Errorf("profinet: I&M%d: block length %d: %w", index-IndexIM0, l, ErrMalformed)
+	}
+	b := rec[6 : 6+n]
+	trim := func(x []byte) string { return strings.TrimRight(string(x), " \x00") }
+	switch index {
+	case IndexIM1:
+		m.TagFunction, m.TagLocation = trim(b[:32]), trim(b[32:54])
+	case IndexIM2:
+		m.Date = trim(b)
+	case IndexIM3:
+		m.Descriptor = trim(b)
+	}
+	return m, nil
+}
+
 // IM0 is an I&M0 block (block type 0x0020): the device's own nameplate.
 type IM0 struct {
 	VendorID         uint16
