@@ -62,6 +62,12 @@ func TestIM0VsTshark(t *testing.T) {
 			got[o.Asset.IP.String()+" "+o.Key+"="+o.Value] = true
 		}
 	}
+	sameSet(t, want, got)
+}
+
+// sameSet reports what want has and got lacks, and the reverse.
+func sameSet(t *testing.T, want, got map[string]bool) {
+	t.Helper()
 	for k := range want {
 		if !got[k] {
 			t.Errorf("missing %s", k)

@@ -52,16 +52,7 @@ func TestIMTextVsTshark(t *testing.T) {
 			}
 		}
 	}
-	for k := range want {
-		if !got[k] {
-			t.Errorf("missing %s", k)
-		}
-	}
-	for k := range got {
-		if !want[k] {
-			t.Errorf("extra %s", k)
-		}
-	}
+	sameSet(t, want, got)
 }
 
 // imRecords are the demo plant's I&M1-3 records (the record data of

@@ -67,13 +67,7 @@ func interrupted(t *testing.T, path string) *store.Store {
 	t.Helper()
 	st := openStore(t)
 	ctx, cancel := context.WithCancel(context.Background())
-	opt := Options{BatchRows: 1, NewEngine: func(emit discovery.Emit) (Engine, error) {
-		set, err := discovery.NewSet()
-		if err != nil {
-			return nil, err
-		}
-		return &cancelEngine{Engine: discovery.NewEngine(set, emit, discovery.EngineOptions{}), n: 1700, cancel: cancel}, nil
-	}}
+	opt := Options{BatchRows: 1, NewEngine: cancelAfter(1700, cancel)}
 	if sum, _ := Files(ctx, st, []string{path}, opt); !sum.Interrupted {
 		t.Fatalf("not interrupted: %+v", sum)
 	}
@@ -157,13 +151,7 @@ func TestLateHashInterruptedBeforeAnswer(t *testing.T) {
 	st := openStore(t)
 	lateHash(t) // never released: only the cancel ends it
 	ctx, cancel := context.WithCancel(context.Background())
-	opt := Options{BatchRows: 1 << 30, NewEngine: func(emit discovery.Emit) (Engine, error) {
-		set, err := discovery.NewSet()
-		if err != nil {
-			return nil, err
-		}
-		return &cancelEngine{Engine: discovery.NewEngine(set, emit, discovery.EngineOptions{}), n: 1700, cancel: cancel}, nil
-	}}
+	opt := Options{BatchRows: 1 << 30, NewEngine: cancelAfter(1700, cancel)}
 	sum, _ := Files(ctx, st, []string{path}, opt)
 	if !sum.Interrupted || sum.Packets != 0 {
 		t.Fatalf("interrupted run: %+v", sum)

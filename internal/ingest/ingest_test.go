@@ -247,6 +247,17 @@ func TestFilesBadFiles(t *testing.T) {
 	}
 }
 
+// cancelAfter makes engines that cancel the context after n packets.
+func cancelAfter(n int, cancel context.CancelFunc) func(discovery.Emit) (Engine, error) {
+	return func(emit discovery.Emit) (Engine, error) {
+		set, err := discovery.NewSet()
+		if err != nil {
+			return nil, err
+		}
+		return &cancelEngine{Engine: discovery.NewEngine(set, emit, discovery.EngineOptions{}), n: n, cancel: cancel}, nil
+	}
+}
+
 // cancelEngine cancels the context after n packets, as a SIGINT would.
 type cancelEngine struct {
 	Engine
@@ -277,13 +288,7 @@ func TestFilesInterruptAndResume(t *testing.T) {
 
 	st := openStore(t)
 	ctx, cancel := context.WithCancel(context.Background())
-	opt := Options{BatchRows: 1, NewEngine: func(emit discovery.Emit) (Engine, error) {
-		set, err := discovery.NewSet()
-		if err != nil {
-			return nil, err
-		}
-		return &cancelEngine{Engine: discovery.NewEngine(set, emit, discovery.EngineOptions{}), n: 1700, cancel: cancel}, nil
-	}}
+	opt := Options{BatchRows: 1, NewEngine: cancelAfter(1700, cancel)}
 	sum, err := Files(ctx, st, []string{path}, opt)
 	if !errors.Is(err, context.Canceled) || !sum.Interrupted || !sum.Files[0].Interrupted {
 		t.Fatalf("interrupted run: %v %+v", err, sum)
