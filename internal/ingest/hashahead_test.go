@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -68,8 +69,8 @@ func interrupted(t *testing.T, path string) *store.Store {
 	st := openStore(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	opt := Options{BatchRows: 1, NewEngine: cancelAfter(1700, cancel)}
-	if sum, _ := Files(ctx, st, []string{path}, opt); !sum.Interrupted {
-		t.Fatalf("not interrupted: %+v", sum)
+	if sum, err := Files(ctx, st, []string{path}, opt); !errors.Is(err, context.Canceled) || !sum.Interrupted || !sum.Files[0].Interrupted {
+		t.Fatalf("interrupted run: %v %+v", err, sum)
 	}
 	recs, _ := st.Sources(context.Background())
 	if len(recs) != 1 || recs[0].Complete || recs[0].Source.Packets != 1700 {

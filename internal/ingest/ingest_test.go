@@ -286,23 +286,13 @@ func TestFilesInterruptAndResume(t *testing.T) {
 		t.Fatalf("reference: %d packets %d bytes; synth wrote 3000 frames of 100 bytes", refPk, refBy)
 	}
 
-	st := openStore(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	opt := Options{BatchRows: 1, NewEngine: cancelAfter(1700, cancel)}
-	sum, err := Files(ctx, st, []string{path}, opt)
-	if !errors.Is(err, context.Canceled) || !sum.Interrupted || !sum.Files[0].Interrupted {
-		t.Fatalf("interrupted run: %v %+v", err, sum)
-	}
-	recs, _ := st.Sources(context.Background())
-	if len(recs) != 1 || recs[0].Complete || recs[0].Source.Packets != 1700 {
-		t.Fatalf("after interrupt: %+v", recs)
-	}
+	st := interrupted(t, path)
 	mid, _ := st.Inventory(context.Background(), inventory.BuildOptions{})
 	if pk, _ := commPackets(mid); pk != 1700 {
 		t.Errorf("committed %d packets at the interruption, want 1700", pk)
 	}
 
-	sum, err = Files(context.Background(), st, []string{path}, Options{})
+	sum, err := Files(context.Background(), st, []string{path}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -314,7 +304,7 @@ func TestFilesInterruptAndResume(t *testing.T) {
 	if pk != refPk || by != refBy || len(got.Assets) != len(ref.Assets) {
 		t.Errorf("resumed: %d packets %d bytes %d assets; uninterrupted: %d %d %d", pk, by, len(got.Assets), refPk, refBy, len(ref.Assets))
 	}
-	recs, _ = st.Sources(context.Background())
+	recs, _ := st.Sources(context.Background())
 	if len(recs) != 1 || !recs[0].Complete || recs[0].Source.Packets != 3000 || recs[0].Source.Bytes != 300000 {
 		t.Errorf("after resume: %+v", recs)
 	}
