@@ -1,50 +1,29 @@
 package slmp
 
 import (
-	"math/rand/v2"
 	"testing"
 
 	"github.com/otzone/otzone/discovery"
 )
 
-// detectRef is detect without the early subheader check.
-func detectRef(data []byte, whole bool) discovery.Verdict {
-	n, err := FrameLen(data)
-	switch {
-	case err != nil:
-		return discovery.No
-	case n == 0 || n > len(data):
-		if whole {
-			return discovery.No
+// detect's early refusal (without building FrameLen's error) takes only
+// subheaders FrameLen refuses too, and keeps the four SLMP ones: all
+// 65 536 subheaders, checked on a 13-octet frame.
+func TestDetectEarlyRejectIsFrameLens(t *testing.T) {
+	b := make([]byte, 13)
+	for v := range 1 << 16 {
+		b[0], b[1] = byte(v>>8), byte(v)
+		if subheaderLen(b[0], b[1]) != 0 {
+			continue
 		}
-		return discovery.NeedMore
-	case whole && n != len(data):
-		return discovery.No
-	}
-	f, err := Parse(data[:n])
-	if err != nil || (!f.Response && !f.Command.Known()) {
-		return discovery.No
-	}
-	return discovery.Yes
-}
-
-func TestDetectEarlyRejectSameVerdict(t *testing.T) {
-	r := rand.New(rand.NewPCG(9, 10))
-	heads := [][]byte{{0x50, 0x00}, {0xd0, 0x00}, {0x54, 0x00}, {0xd4, 0x00}, {0x50, 0x01}, {0x51, 0x00}, {}}
-	for i := range 100000 {
-		b := make([]byte, r.IntN(40))
-		for j := range b {
-			b[j] = byte(r.Uint32())
+		if v == 0x5000 || v == 0xd000 || v == 0x5400 || v == 0xd400 {
+			t.Fatalf("subheader %#04x refused", v)
 		}
-		h := heads[i%len(heads)]
-		copy(b, h)
-		if len(b) > 9 && i%2 == 0 { // a plausible module I/O and length
-			b[4], b[5], b[7], b[8] = 0xff, 0x03, byte(len(b)-9), 0
+		if _, err := FrameLen(b); err == nil {
+			t.Fatalf("subheader %#04x: refused early, FrameLen accepts it", v)
 		}
-		for _, whole := range []bool{false, true} {
-			if got, want := detect(b, whole), detectRef(b, whole); got != want {
-				t.Fatalf("% x whole=%v: %v, reference %v", b, whole, got, want)
-			}
+		if detect(b, false) != discovery.No || detect(b, true) != discovery.No {
+			t.Fatalf("subheader %#04x: detect did not refuse", v)
 		}
 	}
 }

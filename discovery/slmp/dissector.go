@@ -27,8 +27,8 @@ func (*Dissector) Ports() []discovery.Port { return nil }
 func (*Dissector) Heuristic() bool { return true }
 
 func detect(data []byte, whole bool) discovery.Verdict {
-	if len(data) >= 2 && (data[1] != 0x00 || data[0] != 0x50 && data[0] != 0xd0 && data[0] != 0x54 && data[0] != 0xd4) {
-		return discovery.No // a subheader FrameLen refuses, without building its error
+	if len(data) >= 2 && subheaderLen(data[0], data[1]) == 0 {
+		return discovery.No // what FrameLen refuses, without building its error
 	}
 	n, err := FrameLen(data)
 	switch {

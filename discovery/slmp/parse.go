@@ -33,19 +33,29 @@ type Frame struct {
 	Data       []byte
 }
 
+// subheaderLen is the header length a frame's 2-octet subheader announces:
+// 9 for a 3E frame (0x5000 request, 0xd000 response), 13 for 4E (0x5400,
+// 0xd400), 0 for anything else.
+func subheaderLen(b0, b1 byte) int {
+	switch {
+	case b1 != 0x00:
+		return 0
+	case b0 == 0x50, b0 == 0xd0:
+		return 9
+	case b0 == 0x54, b0 == 0xd4:
+		return 13
+	}
+	return 0
+}
+
 // FrameLen returns the frame length at the start of b: 0 when more bytes
 // are needed, an error when b is not an SLMP binary frame.
 func FrameLen(b []byte) (int, error) {
 	if len(b) < 2 {
 		return 0, nil
 	}
-	var hdr int
-	switch {
-	case b[0] == 0x50 && b[1] == 0x00, b[0] == 0xd0 && b[1] == 0x00:
-		hdr = 9
-	case b[0] == 0x54 && b[1] == 0x00, b[0] == 0xd4 && b[1] == 0x00:
-		hdr = 13
-	default:
+	hdr := subheaderLen(b[0], b[1])
+	if hdr == 0 {
 		return 0, fmt.Errorf("%w: subheader %#02x%02x", ErrHeader, b[0], b[1])
 	}
 	if len(b) < hdr {
