@@ -156,7 +156,7 @@ func (*Dissector) Heuristic() bool { return true }
 func (*Dissector) Detect(data []byte, pkt *discovery.PacketInfo) discovery.Verdict {
 	// what ParseBVLC refuses, refused without building its error (Detect
 	// runs on every new flow of an unclaimed port)
-	if len(data) < 4 || data[0] != 0x81 || BVLCFunction(data[1]) > BVLCSecureBVLL || binary.BigEndian.Uint16(data[2:4]) < 4 {
+	if !bvlcHeader(data) {
 		return discovery.No
 	}
 	bv, err := ParseBVLC(data)

@@ -75,22 +75,29 @@ type BVLC struct {
 	Payload []byte
 }
 
+// bvlcHeader reports whether b starts with a BVLC header ParseBVLC
+// accepts: type 0x81 (BACnet/IP), a known function, a length of at least
+// the header's 4 octets.
+func bvlcHeader(b []byte) bool {
+	return len(b) >= 4 && b[0] == 0x81 && BVLCFunction(b[1]) <= BVLCSecureBVLL && binary.BigEndian.Uint16(b[2:4]) >= 4
+}
+
 // ParseBVLC decodes a BACnet/IP datagram's BVLL header. A length field
 // that differs from the datagram's is flagged (BVLC.Mismatch), not refused.
 func ParseBVLC(b []byte) (BVLC, error) {
 	var v BVLC
-	if len(b) < 4 {
-		return v, fmt.Errorf("bvlc: %w", ErrShort)
-	}
-	if b[0] != 0x81 {
-		return v, fmt.Errorf("%w: type %#02x", ErrBVLC, b[0])
+	if !bvlcHeader(b) {
+		switch {
+		case len(b) < 4:
+			return v, fmt.Errorf("bvlc: %w", ErrShort)
+		case b[0] != 0x81:
+			return v, fmt.Errorf("%w: type %#02x", ErrBVLC, b[0])
+		}
+		return v, fmt.Errorf("%w: function %#02x, length %d in a %d-byte datagram", ErrBVLC, b[1], binary.BigEndian.Uint16(b[2:4]), len(b))
 	}
 	v.Function = BVLCFunction(b[1])
 	v.Length = binary.BigEndian.Uint16(b[2:4])
 	v.Mismatch = int(v.Length) != len(b)
-	if v.Length < 4 || v.Function > BVLCSecureBVLL {
-		return v, fmt.Errorf("%w: function %#02x, length %d in a %d-byte datagram", ErrBVLC, b[1], v.Length, len(b))
-	}
 	v.Payload = b[4:]
 	if v.Function == BVLCForwardedNPDU {
 		if len(v.Payload) < 6 {
