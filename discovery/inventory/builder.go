@@ -446,6 +446,11 @@ func CleanValue(s string) string {
 			return strings.TrimSpace(s)
 		}
 	}
+	return cleanValueSlow(s)
+}
+
+// cleanValueSlow is CleanValue for anything but short printable ASCII.
+func cleanValueSlow(s string) string {
 	ok := len(s) <= MaxValueLen && utf8.ValidString(s)
 	if ok {
 		for i := 0; i < len(s); i++ {
